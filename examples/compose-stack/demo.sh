@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# npm run demo: the main job on this example, in place. Safe to run again: a second run changes nothing.
+set -euo pipefail
+cd "$(dirname "$0")"
+hush() { node ../../dist/cli.js "$@"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "hush gen — create every secret the manifest can make"
+hush gen
+step "hush check — validate development (the Hugging Face token is only required in production)"
+hush check
+step "hush status — age and rotation policy"
+hush status
+step "hush check -e production — the token is required there, so this reports it missing"
+if hush check -e production; then echo "unexpected: production passed"; exit 1; else echo "(exit $? as expected until someone runs: hush set huggingface_token -e production)"; fi
+step "hush init — infer a manifest from docker-compose.yml alone, in the scratch dir .demo/"
+rm -rf .demo && mkdir -p .demo && cp docker-compose.yml .demo/
+hush -C .demo init --force
+step "the secret files: 0600 in a 0700 directory"
+ls -la docker/secrets | grep -v '^total'
+step "hush audit verify"
+hush audit verify

@@ -1,0 +1,41 @@
+import { join } from 'node:path'
+import { AuditLog, auditBroken } from '../../core/audit/log.js'
+import { findManifest } from '../../core/manifest/load.js'
+import { HushError } from '../../lib/errors.js'
+import { type Ctx, worldOf } from '../context.js'
+
+function auditLog(ctx: Ctx): AuditLog {
+  const world = worldOf(ctx)
+  const manifest = findManifest(world.cwd)
+  if (!manifest)
+    throw new HushError('HUSH_E_MANIFEST_NOT_FOUND', `no hush.yaml in ${world.cwd} or any parent directory`, {
+      hint: 'run the command inside a hush project, or pass -C DIR',
+    })
+  return new AuditLog(join(manifest, '..', '.hush'))
+}
+
+export async function run(ctx: Ctx, action: string | undefined, flags: { lines?: string }): Promise<number> {
+  const log = auditLog(ctx)
+  const { out } = ctx
+  if (action === 'verify') {
+    const { entries, problems } = await log.verify()
+    for (const p of problems) out.result(`${out.paint.red('broken')} line ${p.line}: ${p.problem}`)
+    out.document({ ok: problems.length === 0, entries, problems })
+    if (problems.length > 0) {
+      if (!out.json) throw auditBroken(problems.length)
+      return 1
+    }
+    out.result(`${out.paint.green('OK')} ${entries} entries, hash chain intact`)
+    return 0
+  }
+  if (action !== undefined && action !== 'tail')
+    throw new HushError('HUSH_E_USAGE', `unknown audit action "${action}"`, { hint: 'use `hush audit tail` or `hush audit verify`' })
+  const count = Number.parseInt(flags.lines ?? '20', 10)
+  const entries = (await log.entries()).slice(-count)
+  out.table(
+    ['#', 'when', 'who', 'action', 'env', 'secret', 'fingerprint'],
+    entries.map((e) => [String(e.seq), e.ts, e.actor, e.detail ? `${e.action}:${e.detail}` : e.action, e.env ?? '-', e.secret, e.fp ?? '-']),
+  )
+  out.document({ entries })
+  return 0
+}

@@ -1,0 +1,25 @@
+import { status } from '../../core/status/status.js'
+import { type Ctx, open } from '../context.js'
+
+export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number> {
+  const project = await open(ctx)
+  const result = await status(project)
+  const { out } = ctx
+  const { paint } = out
+  const colour = { ok: paint.green, overdue: paint.red, missing: paint.red, 'needs-input': paint.yellow, optional: paint.dim }
+  out.line(`${paint.bold(result.env)} (${result.store})`)
+  out.table(
+    ['secret', 'version', 'age', 'policy', 'next rotation', 'state'],
+    result.rows.map((r) => [
+      r.secret,
+      r.version === undefined ? '-' : String(r.version),
+      r.age ?? '-',
+      r.policy ?? '-',
+      r.nextRotation ?? '-',
+      colour[r.state](r.state),
+    ]),
+  )
+  if (result.overdue > 0) out.line(`\n${result.overdue} secret(s) overdue for rotation`)
+  out.document(result)
+  return flags.check && result.overdue > 0 ? 3 : 0
+}

@@ -1,0 +1,136 @@
+/**
+ * The CLI entry point: parses argv, runs one command, maps errors to exit codes.
+ * Only this file decides the exit status; commands return it or throw.
+ */
+import { Command, CommanderError, Option } from 'commander'
+import { realWorld } from '../core/project.js'
+import { HushError } from '../lib/errors.js'
+import type { Ctx } from './context.js'
+import { type GlobalOptions, Output, type Streams } from './ui/output.js'
+import { VERSION } from './version.js'
+
+type Action = (ctx: Ctx) => Promise<number>
+
+function buildProgram(ctx: () => Ctx, setAction: (a: Action) => void): Command {
+  const program = new Command('hush')
+    .description('One typed manifest (hush.yaml) for the secrets of containerized services.')
+    .version(VERSION, '-V, --version')
+    .option('-C, --dir <dir>', 'run as if started in DIR (hush.yaml is found by walking up from there)')
+    .option('-e, --env <name>', 'environment to work on (default: $HUSH_ENV or development)')
+    .option('--json', 'machine output on stdout: one JSON document')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .option('-y, --yes', 'never prompt')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 check found problems, 2 usage or manifest error, 3 status --check found overdue secrets.
+No command prints a secret value unless asked with get --reveal.`,
+    )
+
+  program
+    .command('init')
+    .description('write hush.yaml from docker-compose secrets, *_FILE variables and .env.example keys')
+    .option('--from <file...>', 'compose files and .env.example files to read (default: found ones)')
+    .option('--force', 'overwrite an existing hush.yaml')
+    .option('-o, --output <file>', 'write the manifest here instead of ./hush.yaml')
+    .addHelpText('after', '\nExample:\n  hush init --from docker/docker-compose.yml --from .env.example')
+    .action((flags) => setAction(async (c) => (await import('./commands/init.js')).run(c, flags)))
+
+  program
+    .command('gen')
+    .argument('[name...]', 'only these secrets (default: all)')
+    .description('create every missing generated, derived and fixed secret; never overwrites without --force')
+    .option('--force', 'regenerate existing values too')
+    .option('--dry-run', 'show the plan, write nothing')
+    .addHelpText('after', '\nExamples:\n  hush gen\n  hush gen session_key --force -e production')
+    .action((names: string[], flags) => setAction(async (c) => (await import('./commands/gen.js')).run(c, names, flags)))
+
+  program
+    .command('set')
+    .argument('<name>', 'the secret to store')
+    .description('store a value a person supplies (hidden prompt on a terminal), checked against its pattern')
+    .option('--stdin', 'read the value from standard input (one trailing newline is dropped)')
+    .option('--file <file>', 'read the value from a file')
+    .option('--allow-placeholder', 'store a value that looks like a placeholder anyway')
+    .addHelpText('after', '\nExamples:\n  hush set huggingface_token\n  printf %s "$TOKEN" | hush set huggingface_token --stdin -e production')
+    .action((name: string, flags) => setAction(async (c) => (await import('./commands/set.js')).run(c, name, flags)))
+
+  program
+    .command('get')
+    .argument('<name>', 'a secret or one of its entries (jwt_secret_previous)')
+    .description('show metadata (version, fingerprint, age); the value only with --reveal, which is audited')
+    .option('--reveal', 'print the value itself')
+    .action((name: string, flags) => setAction(async (c) => (await import('./commands/get.js')).run(c, name, flags)))
+
+  program
+    .command('check')
+    .description('validate an environment: missing, empty, placeholder, weak, pattern, permissions, git, reuse')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']))
+    .addHelpText('after', '\nExit status 1 when any error-severity finding exists.\nExample:\n  hush check -e production --format sarif > hush.sarif')
+    .action((flags) => setAction(async (c) => (await import('./commands/check.js')).run(c, flags)))
+
+  program
+    .command('status')
+    .description('version, age, rotation policy, next rotation and state of every secret')
+    .option('--check', 'exit 3 when a secret is overdue')
+    .action((flags) => setAction(async (c) => (await import('./commands/status.js')).run(c, flags)))
+
+  program
+    .command('audit')
+    .argument('[action]', 'tail (default) or verify')
+    .description('the hash-chained audit log: who did what to which secret, with fingerprints only')
+    .option('-n, --lines <n>', 'how many entries tail shows', '20')
+    .action((action: string | undefined, flags) =>
+      setAction(async (c) => (await import('./commands/audit.js')).run(c, action, flags)),
+    )
+
+  program
+    .command('doctor')
+    .description('diagnose: missing or empty files, permissions, compose paths, .gitignore, Docker engine')
+    .action(() => setAction(async (c) => (await import('./commands/doctor.js')).run(c)))
+
+  void ctx
+  return program
+}
+
+/** Run the CLI; resolves to the exit status. */
+export async function main(argv: readonly string[], streams: Streams, world = realWorld()): Promise<number> {
+  let action: Action | undefined
+  const program = buildProgram(
+    () => ctx,
+    (a) => {
+      action = a
+    },
+  )
+  let ctx: Ctx = { world, opts: {}, out: new Output(streams, {}, world.env), streams }
+  program.exitOverride().configureOutput({
+    writeOut: (s) => streams.stdout.write(s),
+    writeErr: (s) => streams.stderr.write(s),
+  })
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    throw err
+  }
+  if (!action) return 0
+  const opts = program.opts<GlobalOptions>()
+  ctx = { world, opts, out: new Output(streams, opts, world.env), streams }
+  try {
+    return await action(ctx)
+  } catch (err) {
+    if (err instanceof HushError) {
+      ctx.out.error(err)
+      return err.exitCode
+    }
+    // an unexpected error: its message may come from a library, so no stack unless asked
+    const internal = new HushError('HUSH_E_INTERNAL', err instanceof Error ? err.message : String(err), {
+      hint: 'this is a bug in hush; run with HUSH_DEBUG=1 for the stack and report it',
+    })
+    ctx.out.error(internal)
+    if (world.env.HUSH_DEBUG && err instanceof Error) streams.stderr.write(`${err.stack}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * `hush doctor`: the troubleshooting sections of the seed READMEs, automated.
+ * Each probe returns ok / warn / fail / skip with a message and a fix.
+ */
+import { existsSync, promises as fs } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { parse } from 'yaml'
+import { engineEndpoint, engineGet } from '../../lib/docker.js'
+import { gitRoot, ignoredPaths } from '../../lib/git.js'
+import { isRequiredIn, membersOf } from '../manifest/members.js'
+import type { Project } from '../project.js'
+import { permissionProblems } from '../check/files.js'
+
+export type ProbeStatus = 'ok' | 'warn' | 'fail' | 'skip'
+export interface Probe {
+  readonly check: string
+  readonly status: ProbeStatus
+  readonly message: string
+  readonly hint?: string
+}
+
+const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml']
+
+async function composeFiles(root: string): Promise<string[]> {
+  const dirs = [root, join(root, 'docker')]
+  return dirs.flatMap((d) => COMPOSE_FILES.map((f) => join(d, f))).filter((f) => existsSync(f))
+}
+
+/** A value that decodes from base64 to text that is itself base64: a Kubernetes classic. */
+export function looksDoubleBase64(value: string): boolean {
+  const b64 = /^[A-Za-z0-9+/]{16,}={0,2}$/
+  if (!b64.test(value) || value.length % 4 !== 0) return false
+  const inner = Buffer.from(value, 'base64').toString('utf8')
+  return b64.test(inner) && inner.length % 4 === 0 && Buffer.from(inner, 'base64').length >= 12
+}
+
+async function storeProbes(project: Project): Promise<Probe[]> {
+  const { manifest, store, environment } = project
+  const env = environment.name
+  const probes: Probe[] = []
+  const missing: string[] = []
+  const empty: string[] = []
+  const doubled: string[] = []
+  for (const spec of manifest.secrets) {
+    for (const m of membersOf(spec)) {
+      const v = await store.read(m.name)
+      if (v === undefined) {
+        if (isRequiredIn(spec, env)) missing.push(m.name)
+      } else if (v.trim() === '') empty.push(m.name)
+      else if (spec.source !== 'generated' && looksDoubleBase64(v)) doubled.push(m.name)
+    }
+  }
+  probes.push(
+    missing.length === 0
+      ? { check: 'secrets present', status: 'ok', message: `every required secret of ${env} has a value` }
+      : { check: 'secrets present', status: 'fail', message: `missing in ${env}: ${missing.join(', ')}`, hint: 'hush gen, then hush set for provided ones' },
+    empty.length === 0
+      ? { check: 'secrets not empty', status: 'ok', message: 'no empty secret' }
+      : { check: 'secrets not empty', status: 'fail', message: `empty: ${empty.join(', ')}`, hint: 'hush check shows how to refill each' },
+  )
+  if (doubled.length > 0)
+    probes.push({ check: 'encoding', status: 'warn', message: `looks base64-encoded twice: ${doubled.join(', ')}`, hint: 'decode it once before hush set (kubectl get secret … | base64 -d)' })
+  if (store.backingPaths) {
+    const perms = await permissionProblems(await store.backingPaths())
+    probes.push(
+      perms.length === 0
+        ? { check: 'permissions', status: 'ok', message: 'files 0600, directory 0700, owned by you' }
+        : { check: 'permissions', status: 'fail', message: perms.map((p) => p.message).join('; '), hint: perms.map((p) => p.hint).join(' && ') },
+    )
+    const root = await gitRoot(store.location)
+    if (!root) probes.push({ check: 'git ignore', status: 'skip', message: 'not inside a git work tree' })
+    else {
+      const probe = environment.store === 'files' ? join(store.location, '.hush-doctor-probe') : store.location
+      const ignored = await ignoredPaths(root, [probe])
+      probes.push(
+        ignored.size > 0
+          ? { check: 'git ignore', status: 'ok', message: `${relative(manifest.root, store.location)} is ignored by git` }
+          : { check: 'git ignore', status: 'fail', message: `${relative(manifest.root, store.location) || '.'} is not ignored by git`, hint: `add /${relative(root, store.location)}/ to .gitignore` },
+      )
+    }
+  }
+  return probes
+}
+
+async function composeProbes(root: string): Promise<Probe[]> {
+  const probes: Probe[] = []
+  for (const file of await composeFiles(root)) {
+    let doc: { secrets?: Record<string, { file?: string } | null> } | undefined
+    try {
+      doc = parse(await fs.readFile(file, 'utf8')) as typeof doc
+    } catch {
+      probes.push({ check: 'compose', status: 'fail', message: `${relative(root, file)} is not valid YAML` })
+      continue
+    }
+    const broken = Object.entries(doc?.secrets ?? {})
+      .filter(([, s]) => s?.file && !existsSync(resolve(dirname(file), s.file)))
+      .map(([name, s]) => `${name} → ${s!.file}`)
+    probes.push(
+      broken.length === 0
+        ? { check: 'compose secrets', status: 'ok', message: `${relative(root, file)}: every secret file exists` }
+        : { check: 'compose secrets', status: 'fail', message: `${relative(root, file)} points at missing files: ${broken.join(', ')}`, hint: 'hush gen creates them (the store path must match the compose file: paths)' },
+    )
+  }
+  return probes
+}
+
+async function dockerProbes(env: Readonly<Record<string, string | undefined>>): Promise<Probe[]> {
+  const endpoint = engineEndpoint(env)
+  const where = endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`
+  const info = (await engineGet(endpoint, '/info')) as { Swarm?: { LocalNodeState?: string } } | undefined
+  if (!info || typeof info !== 'object')
+    return [{ check: 'docker engine', status: 'warn', message: `no Docker engine answers at ${where}`, hint: 'start dockerd, or set DOCKER_HOST; only needed for swarm environments' }]
+  const swarm = info.Swarm?.LocalNodeState ?? 'inactive'
+  return [
+    { check: 'docker engine', status: 'ok', message: `engine reachable at ${where}` },
+    { check: 'swarm mode', status: swarm === 'active' ? 'ok' : 'warn', message: `swarm mode is ${swarm}`, ...(swarm === 'active' ? {} : { hint: 'docker swarm init (only needed for swarm environments)' }) },
+  ]
+}
+
+export async function doctor(project: Project): Promise<Probe[]> {
+  const probes: Probe[] = [{ check: 'manifest', status: 'ok', message: `${relative(project.world.cwd, project.manifest.file) || 'hush.yaml'} is valid` }]
+  for (const w of project.manifest.warnings) probes.push({ check: 'manifest', status: 'warn', message: w })
+  probes.push(...(await storeProbes(project)))
+  probes.push(...(await composeProbes(project.manifest.root)))
+  probes.push(...(await dockerProbes(project.world.env)))
+  return probes
+}

@@ -1,0 +1,98 @@
+/** Find, parse and validate hush.yaml: zod schema → normalize → rules. */
+import { existsSync, promises as fs } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { HushError, ioError } from '../../lib/errors.js'
+import { type Problems, normalizeManifest } from './normalize.js'
+import { applyRules } from './rules.js'
+import { manifestSchema } from './schema.js'
+import type { Manifest } from './types.js'
+
+export const MANIFEST_FILE = 'hush.yaml'
+
+/** Walk up from `dir` to the nearest directory holding hush.yaml. */
+export function findManifest(dir: string): string | undefined {
+  let current = resolve(dir)
+  for (;;) {
+    const candidate = join(current, MANIFEST_FILE)
+    if (existsSync(candidate)) return candidate
+    const parent = dirname(current)
+    if (parent === current) return undefined
+    current = parent
+  }
+}
+
+type Issue = z.core.$ZodIssue
+
+/** `secrets.jwt_secret.rotate`; a key that is not a plain name is quoted: `secrets["../etc"]`. */
+function dottedPath(path: readonly PropertyKey[]): string {
+  const text = path
+    .map((p) => (typeof p === 'number' || /^[A-Za-z0-9_$-]+$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`))
+    .join('')
+  return text.replace(/^\./, '') || '(top level)'
+}
+
+/** Flatten zod issues into `dotted.path: message` lines; for unions, report the branch that got furthest. */
+function formatIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path]
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const branches = issue.errors.filter((b) => b.length > 0)
+      const best = branches.reduce((a, b) =>
+        Math.max(...b.map((i) => i.path.length)) > Math.max(...a.map((i) => i.path.length)) ? b : a,
+      )
+      const deepest = Math.max(...best.map((i) => i.path.length))
+      if (deepest > 0 || branches.length === 1) return formatIssues(best, path)
+    }
+    const where = dottedPath(path)
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? issue.message)
+          : issue.message
+    return [`${where}: ${message}`]
+  })
+}
+
+/** Validate manifest text; throws one HushError listing every problem. */
+export function parseManifest(text: string, file: string): Manifest {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (doc.errors.length > 0)
+    throw new HushError('HUSH_E_MANIFEST_INVALID', `${file} is not valid YAML`, {
+      hint: 'fix the YAML syntax at the line shown',
+      items: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: e.message.split('\n')[0]! })),
+    })
+  const parsed = manifestSchema.safeParse(doc.toJS() ?? {})
+  const fail = (lines: string[]): never => {
+    throw new HushError('HUSH_E_MANIFEST_INVALID', `${file} has ${lines.length} problem(s)`, {
+      hint: 'see the schema in schema/hush.schema.json or the manifest reference in the README',
+      items: lines.map((line) => {
+        const cut = line.indexOf(': ')
+        return { path: line.slice(0, cut), message: line.slice(cut + 2) }
+      }),
+    })
+  }
+  if (!parsed.success) return fail(formatIssues(parsed.error.issues))
+  const problems: Problems = { errors: [], warnings: [] }
+  const manifest = applyRules(normalizeManifest(parsed.data, file, dirname(file), problems), problems)
+  if (problems.errors.length > 0) return fail(problems.errors)
+  return manifest
+}
+
+/** Load the manifest for `cwd` (walking up), or the one in `dir` when given. */
+export async function loadManifest(cwd: string): Promise<Manifest> {
+  const file = findManifest(cwd)
+  if (!file)
+    throw new HushError('HUSH_E_MANIFEST_NOT_FOUND', `no ${MANIFEST_FILE} in ${resolve(cwd)} or any parent directory`, {
+      hint: 'run `hush init` to create one, or pass -C DIR',
+    })
+  let text: string
+  try {
+    text = await fs.readFile(file, 'utf8')
+  } catch (err) {
+    throw ioError('read', file, err)
+  }
+  return parseManifest(text, file)
+}

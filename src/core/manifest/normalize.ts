@@ -1,0 +1,191 @@
+/**
+ * Turn a schema-valid raw manifest into the normalized form every command
+ * uses, collecting rule violations as dotted-path messages.
+ */
+import { isAbsolute, resolve } from 'node:path'
+import { envNameOf } from '../../lib/names.js'
+import { durationMs } from './duration.js'
+import type { RawGenerator, RawManifest, RawSecret } from './schema.js'
+import type {
+  EnvironmentSpec,
+  GeneratorKind,
+  GeneratorSpec,
+  Manifest,
+  RotationPolicy,
+  SecretSpec,
+  StoreKind,
+} from './types.js'
+
+const DEFAULT_SIZE: Record<GeneratorKind, number> = {
+  base64: 32,
+  base64url: 32,
+  hex: 32,
+  password: 24,
+  alnum: 24,
+  uuid: 0,
+  ed25519: 0,
+  rsa: 3072,
+}
+const LETTERS_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+/** RFC 3986 unreserved symbols: safe in URLs (derive templates), shells (quoted) and YAML. */
+export const DEFAULT_SYMBOLS = '-._~'
+export const TEMPLATE_REF = /\{\{\s*([a-z0-9_]+)(?:\s*\|\s*([a-z0-9]+))?\s*\}\}/g
+export const TEMPLATE_FILTERS = ['url', 'base64'] as const
+
+export interface Problems {
+  errors: string[]
+  warnings: string[]
+}
+
+export function normalizeGenerator(raw: string | RawGenerator, at: string, problems: Problems): GeneratorSpec {
+  const obj: RawGenerator =
+    typeof raw === 'string'
+      ? (() => {
+          const [kind, size] = raw.split(':')
+          return { kind: kind as GeneratorKind, ...(size ? { size: Number(size) } : {}) }
+        })()
+      : raw
+  const kind = obj.kind
+  const textual = kind === 'password' || kind === 'alnum'
+  let size = obj.length ?? obj.size ?? DEFAULT_SIZE[kind]
+  if (kind === 'uuid' || kind === 'ed25519') size = 0
+  if (kind === 'rsa' && (size < 2048 || size % 8 !== 0))
+    problems.errors.push(`${at}: rsa keys need at least 2048 bits, a multiple of 8`)
+  if (!textual && (obj.charset || obj.symbols !== undefined || obj.exclude))
+    problems.errors.push(`${at}: charset, symbols and exclude apply to password and alnum only`)
+  if (!textual) return { kind, size }
+  let charset = obj.charset ?? LETTERS_DIGITS + (kind === 'password' ? (obj.symbols ?? DEFAULT_SYMBOLS) : '')
+  if (obj.exclude) charset = [...charset].filter((c) => !obj.exclude!.includes(c)).join('')
+  charset = [...new Set(charset)].join('')
+  if (charset.length < 2) problems.errors.push(`${at}: the character set needs at least 2 distinct characters`)
+  if (size < 8) problems.warnings.push(`${at}: ${size} characters is short; use 16 or more`)
+  return { kind, size, charset }
+}
+
+function normalizeRotation(
+  raw: RawSecret['rotate'],
+  defaultEvery: string | undefined,
+  source: SecretSpec['source'],
+): RotationPolicy | undefined {
+  if (raw === false) return undefined
+  const obj = typeof raw === 'string' ? { every: raw } : (raw ?? {})
+  const strategy = obj.strategy ?? (source === 'provided' ? 'manual' : 'replace')
+  // a default period applies to what hush makes; fixed values and derived ones follow their inputs
+  const every = obj.every ?? (raw !== undefined || source === 'generated' ? defaultEvery : undefined)
+  if (raw === undefined && every === undefined) return undefined
+  return {
+    strategy,
+    mirror: obj.mirror ?? true,
+    ...(every ? { every, everyMs: durationMs(every) } : {}),
+    ...(obj.grace ? { grace: obj.grace, graceMs: durationMs(obj.grace) } : {}),
+    ...(obj.via ? { via: obj.via } : {}),
+  }
+}
+
+function normalizeSecret(
+  name: string,
+  raw: RawSecret,
+  defaultEvery: string | undefined,
+  problems: Problems,
+): SecretSpec | undefined {
+  const at = `secrets.${name}`
+  const given = (['generate', 'value', 'derive', 'provide'] as const).filter((k) => raw[k] !== undefined)
+  if (given.length !== 1) {
+    problems.errors.push(
+      given.length === 0
+        ? `${at}: needs one of generate, value, derive or provide`
+        : `${at}: ${given.join(' and ')} exclude each other; keep one`,
+    )
+    return undefined
+  }
+  let pattern: RegExp | undefined
+  if (raw.pattern !== undefined) {
+    try {
+      pattern = new RegExp(raw.pattern)
+    } catch {
+      problems.errors.push(`${at}.pattern: not a valid regular expression`)
+    }
+  }
+  const base = {
+    name,
+    env: raw.env ?? envNameOf(name),
+    ...(raw.description ? { description: raw.description } : {}),
+    ...(raw.category ? { category: raw.category } : {}),
+    required: raw.optional ? [] : (raw.required ?? 'all'),
+    ...(pattern ? { pattern } : {}),
+  } as const
+  if (raw.optional && raw.required) problems.errors.push(`${at}: optional and required exclude each other`)
+  const kindOf = (): SecretSpec | undefined => {
+    if (raw.generate !== undefined)
+      return {
+        ...base,
+        source: 'generated',
+        generator: normalizeGenerator(raw.generate, `${at}.generate`, problems),
+      }
+    if (raw.value !== undefined) return { ...base, source: 'fixed', value: raw.value }
+    if (raw.derive !== undefined) {
+      const inputs = [...raw.derive.matchAll(TEMPLATE_REF)].map((m) => {
+        if (m[2] && !(TEMPLATE_FILTERS as readonly string[]).includes(m[2]))
+          problems.errors.push(`${at}.derive: unknown filter "${m[2]}" (use ${TEMPLATE_FILTERS.join(' or ')})`)
+        return m[1]!
+      })
+      if (inputs.length === 0) problems.errors.push(`${at}.derive: the template references no secret ({{name}})`)
+      return { ...base, source: 'derived', template: raw.derive, inputs: [...new Set(inputs)] }
+    }
+    return { ...base, source: 'provided' }
+  }
+  const spec = kindOf()
+  if (!spec) return undefined
+  const rotation = normalizeRotation(raw.rotate, defaultEvery, spec.source)
+  if (rotation?.strategy === 'keyring' && spec.source !== 'generated')
+    problems.errors.push(`${at}.rotate.strategy: keyring needs a generated secret (generate:)`)
+  if (rotation && spec.source === 'fixed')
+    problems.warnings.push(`${at}.rotate: a fixed value (value:) is not rotated; remove rotate`)
+  return rotation ? { ...spec, rotation } : spec
+}
+
+function normalizeEnvironments(raw: RawManifest, root: string): Map<string, EnvironmentSpec> {
+  const envs = new Map<string, EnvironmentSpec>()
+  const entries = Object.entries(raw.environments ?? { development: {} })
+  for (const [name, { store, path, ...options }] of entries) {
+    const kind: StoreKind = store ?? 'files'
+    const local = kind === 'files' || kind === 'dotenv'
+    const defaultPath = kind === 'files' ? `.secrets/${name}` : '.env'
+    const spec: EnvironmentSpec = {
+      name,
+      store: kind,
+      options,
+      ...(local ? { path: resolve(root, path ?? defaultPath) } : {}),
+    }
+    envs.set(name, spec)
+  }
+  return envs
+}
+
+export function normalizeManifest(raw: RawManifest, file: string, root: string, problems: Problems): Manifest {
+  const defaultEvery = raw.defaults?.rotate
+  const unordered: SecretSpec[] = []
+  for (const [name, rawSecret] of Object.entries(raw.secrets)) {
+    const spec = normalizeSecret(name, rawSecret, defaultEvery, problems)
+    if (spec) unordered.push(spec)
+  }
+  const environments = normalizeEnvironments(raw, root)
+  for (const [name, env] of environments) {
+    const rawPath = raw.environments?.[name]?.path
+    if (rawPath !== undefined && !isAbsolute(rawPath) && rawPath.split(/[\\/]/).includes('..'))
+      problems.warnings.push(`environments.${name}.path: points outside the project (${rawPath})`)
+    if (env.store !== 'files' && env.store !== 'dotenv' && rawPath !== undefined)
+      problems.warnings.push(`environments.${name}.path: ignored by the ${env.store} store`)
+  }
+  return {
+    project: raw.project,
+    root,
+    file,
+    environments,
+    secrets: unordered,
+    byName: new Map(unordered.map((s) => [s.name, s])),
+    services: raw.services ?? {},
+    rotators: raw.rotators ?? {},
+    warnings: problems.warnings,
+  }
+}

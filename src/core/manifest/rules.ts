@@ -1,0 +1,60 @@
+/** Cross-reference rules that a schema cannot express. */
+import { membersOf } from './members.js'
+import type { Problems } from './normalize.js'
+import type { Manifest, SecretSpec } from './types.js'
+
+/** Order secrets so that every derive input comes before its dependants; report unknown inputs and cycles. */
+function dependencyOrder(manifest: Manifest, problems: Problems): SecretSpec[] {
+  const ordered: SecretSpec[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (spec: SecretSpec, trail: string[]): void => {
+    const seen = state.get(spec.name)
+    if (seen === 'done') return
+    if (seen === 'visiting') {
+      problems.errors.push(`secrets.${spec.name}.derive: cycle ${[...trail, spec.name].join(' -> ')}`)
+      return
+    }
+    state.set(spec.name, 'visiting')
+    if (spec.source === 'derived')
+      for (const input of spec.inputs) {
+        const dep = manifest.byName.get(input)
+        if (!dep) problems.errors.push(`secrets.${spec.name}.derive: unknown secret "${input}"`)
+        else visit(dep, [...trail, spec.name])
+      }
+    state.set(spec.name, 'done')
+    ordered.push(spec)
+  }
+  for (const spec of manifest.secrets) visit(spec, [])
+  return ordered
+}
+
+export function applyRules(manifest: Manifest, problems: Problems): Manifest {
+  const envNames = new Set(manifest.environments.keys())
+  const memberOwner = new Map<string, string>()
+  const envVarOwner = new Map<string, string>()
+  for (const spec of manifest.secrets) {
+    const at = `secrets.${spec.name}`
+    if (spec.required !== 'all')
+      for (const env of spec.required)
+        if (!envNames.has(env))
+          problems.errors.push(`${at}.required: unknown environment "${env}" (have ${[...envNames].join(', ')})`)
+    if (spec.rotation?.via && !manifest.rotators[spec.rotation.via])
+      problems.errors.push(`${at}.rotate.via: unknown rotator "${spec.rotation.via}" (declare it under rotators:)`)
+    for (const member of membersOf(spec)) {
+      const owner = memberOwner.get(member.name)
+      if (owner && owner !== spec.name)
+        problems.errors.push(`${at}: its store entry "${member.name}" collides with secret "${owner}"`)
+      memberOwner.set(member.name, spec.name)
+    }
+    const envOwner = envVarOwner.get(spec.env)
+    if (envOwner) problems.errors.push(`${at}.env: ${spec.env} is already the env name of "${envOwner}"`)
+    envVarOwner.set(spec.env, spec.name)
+  }
+  for (const [service, names] of Object.entries(manifest.services))
+    names.forEach((name, i) => {
+      if (!manifest.byName.has(name) && !memberOwner.has(name))
+        problems.errors.push(`services.${service}.${i}: unknown secret "${name}"`)
+    })
+  const secrets = dependencyOrder(manifest, problems)
+  return { ...manifest, secrets }
+}

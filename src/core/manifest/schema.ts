@@ -1,0 +1,94 @@
+/**
+ * The zod schema of hush.yaml. It checks shapes only; cross-references
+ * (derive inputs, services, rotators, environments) are checked by rules.ts
+ * after normalization. schema/hush.schema.json is generated from this file.
+ */
+import { z } from 'zod'
+
+export const DURATION_PATTERN = /^(\d+)(s|m|h|d|w|y)$/
+export const GENERATOR_KINDS = [
+  'base64',
+  'base64url',
+  'hex',
+  'password',
+  'alnum',
+  'uuid',
+  'ed25519',
+  'rsa',
+] as const
+export const STORE_KINDS = ['files', 'dotenv', 'swarm', 'k8s', 'vault', 'aws', 'gcp', 'azure'] as const
+const NAME = /^[a-z0-9_]+$/
+
+const name = (what: string) =>
+  z.string().regex(NAME, { error: `expected a ${what} of lower-case letters, digits and underscores` })
+const duration = z.string().regex(DURATION_PATTERN, { error: 'expected a duration like 30d' })
+
+const generatorString = z
+  .string()
+  .regex(new RegExp(`^(${GENERATOR_KINDS.join('|')})(:\\d+)?$`), {
+    error: `expected kind[:size] with kind one of ${GENERATOR_KINDS.join(', ')} (e.g. base64:32, password:24)`,
+  })
+
+const generatorObject = z
+  .strictObject({
+    kind: z.enum(GENERATOR_KINDS),
+    size: z.number().int().positive().optional().describe('bytes for base64/base64url/hex, bits for rsa'),
+    length: z.number().int().positive().optional().describe('characters for password/alnum'),
+    charset: z.string().min(2).optional().describe('the exact characters to draw from (password/alnum)'),
+    symbols: z.string().optional().describe('symbols added to letters and digits (password; default "-._~")'),
+    exclude: z.string().optional().describe('characters to leave out, e.g. look-alikes "0O1lI"'),
+  })
+  .describe('a generator with options')
+
+const rotateObject = z.strictObject({
+  every: duration.optional().describe('rotation period, e.g. 30d'),
+  strategy: z.enum(['replace', 'keyring', 'manual']).optional(),
+  grace: duration.optional().describe('how long the previous value stays valid (keyring)'),
+  via: name('rotator name').optional().describe('the rotator (from `rotators:`) that applies the value to a server'),
+  mirror: z.boolean().optional().describe('keyring: also keep <name> as a copy of the primary (default true)'),
+})
+
+const secret = z
+  .strictObject({
+    description: z.string().optional(),
+    category: z.string().optional(),
+    generate: z.union([generatorString, generatorObject]).optional(),
+    value: z.string().optional().describe('a fixed value, still distributed like a secret (e.g. a user name)'),
+    derive: z.string().optional().describe('a template over other secrets: "postgresql://{{user}}:{{password}}@db/app"'),
+    provide: z.literal(true).optional().describe('a person supplies the value with `hush set`'),
+    required: z.array(z.string()).optional().describe('the environments that need it (default: all)'),
+    optional: z.boolean().optional(),
+    pattern: z.string().optional().describe('a regular expression the value must match'),
+    rotate: z.union([duration, rotateObject, z.literal(false)]).optional(),
+    env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' })
+      .optional(),
+  })
+  .describe('one secret')
+
+const environment = z.looseObject({
+  store: z.enum(STORE_KINDS).optional().describe('where the values live (default files)'),
+  path: z.string().optional().describe('files: a directory; dotenv: a .env file (relative to hush.yaml)'),
+})
+
+const rotator = z.looseObject({ type: z.string() })
+
+export const manifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    project: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, {
+      error: 'expected a project name of lower-case letters, digits, ".", "_" or "-"',
+    }),
+    environments: z.record(name('environment name'), environment).optional(),
+    defaults: z.strictObject({ rotate: duration.optional() }).optional(),
+    secrets: z.record(name('secret name'), secret),
+    services: z.record(z.string(), z.array(name('secret name'))).optional(),
+    rotators: z.record(name('rotator name'), rotator).optional(),
+  })
+  .describe('hush manifest: the secrets of a project, where they live and how they are made')
+
+export type RawManifest = z.infer<typeof manifestSchema>
+export type RawSecret = z.infer<typeof secret>
+export type RawGenerator = z.infer<typeof generatorObject>

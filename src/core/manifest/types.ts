@@ -1,0 +1,60 @@
+import type { GENERATOR_KINDS, STORE_KINDS } from './schema.js'
+
+export type GeneratorKind = (typeof GENERATOR_KINDS)[number]
+export type StoreKind = (typeof STORE_KINDS)[number]
+
+export interface GeneratorSpec {
+  readonly kind: GeneratorKind
+  /** bytes (base64, base64url, hex), characters (password, alnum), bits (rsa); 0 when not applicable */
+  readonly size: number
+  /** the characters drawn from (password, alnum) */
+  readonly charset?: string
+}
+
+export interface RotationPolicy {
+  readonly every?: string
+  readonly everyMs?: number
+  readonly strategy: 'replace' | 'keyring' | 'manual'
+  readonly grace?: string
+  readonly graceMs?: number
+  readonly via?: string
+  readonly mirror: boolean
+}
+
+export type SecretSpec = {
+  readonly name: string
+  readonly env: string
+  readonly description?: string
+  readonly category?: string
+  /** 'all' or the environments that need it; `[]` when optional */
+  readonly required: 'all' | readonly string[]
+  readonly pattern?: RegExp
+  readonly rotation?: RotationPolicy
+} & (
+  | { readonly source: 'generated'; readonly generator: GeneratorSpec }
+  | { readonly source: 'fixed'; readonly value: string }
+  | { readonly source: 'derived'; readonly template: string; readonly inputs: readonly string[] }
+  | { readonly source: 'provided' }
+)
+
+export interface EnvironmentSpec {
+  readonly name: string
+  readonly store: StoreKind
+  /** absolute path for files / dotenv stores */
+  readonly path?: string
+  readonly options: Readonly<Record<string, unknown>>
+}
+
+export interface Manifest {
+  readonly project: string
+  /** directory holding hush.yaml; relative paths resolve from here */
+  readonly root: string
+  readonly file: string
+  readonly environments: ReadonlyMap<string, EnvironmentSpec>
+  /** secrets in dependency order: every derive input comes before its dependants */
+  readonly secrets: readonly SecretSpec[]
+  readonly byName: ReadonlyMap<string, SecretSpec>
+  readonly services: Readonly<Record<string, readonly string[]>>
+  readonly rotators: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  readonly warnings: readonly string[]
+}

@@ -1,0 +1,68 @@
+/** `hush status`: version, age and rotation policy of every secret in an environment. */
+import { formatAge } from '../manifest/duration.js'
+import { isRequiredIn, primaryMember } from '../manifest/members.js'
+import type { SecretSpec } from '../manifest/types.js'
+import type { Project } from '../project.js'
+import type { StoredSecret } from '../../stores/types.js'
+
+export type SecretState = 'ok' | 'overdue' | 'missing' | 'needs-input' | 'optional'
+
+export interface StatusRow {
+  readonly secret: string
+  readonly source: SecretSpec['source']
+  readonly state: SecretState
+  readonly version?: number
+  readonly fingerprint?: string
+  readonly age?: string
+  readonly ageMs?: number
+  readonly policy?: string
+  readonly nextRotation?: string
+}
+
+export interface StatusResult {
+  readonly env: string
+  readonly store: string
+  readonly rows: StatusRow[]
+  readonly overdue: number
+}
+
+/** When the value was last replaced, from store metadata. */
+export function lastRotation(meta: StoredSecret): string {
+  return meta.rotatedAt ?? meta.createdAt
+}
+
+/** The status of one secret given its metadata (or none) and a clock. */
+export function statusOf(spec: SecretSpec, meta: StoredSecret | undefined, env: string, now: Date): StatusRow {
+  const base = { secret: spec.name, source: spec.source }
+  if (!meta) {
+    const state: SecretState = !isRequiredIn(spec, env) ? 'optional' : spec.source === 'provided' ? 'needs-input' : 'missing'
+    return { ...base, state }
+  }
+  const since = Date.parse(lastRotation(meta))
+  const ageMs = now.getTime() - since
+  const every = spec.rotation?.everyMs
+  const next = every !== undefined ? new Date(since + every) : undefined
+  return {
+    ...base,
+    state: next && next.getTime() < now.getTime() ? 'overdue' : 'ok',
+    version: meta.version,
+    fingerprint: meta.fingerprint,
+    age: formatAge(ageMs),
+    ageMs,
+    ...(spec.rotation?.every ? { policy: `${spec.rotation.every} ${spec.rotation.strategy}` } : {}),
+    ...(next ? { nextRotation: next.toISOString().slice(0, 10) } : {}),
+  }
+}
+
+export async function status(project: Project): Promise<StatusResult> {
+  const env = project.environment.name
+  const metas = new Map((await project.store.list()).map((m) => [m.name, m]))
+  const now = project.world.now()
+  const rows = project.manifest.secrets.map((spec) => statusOf(spec, metas.get(primaryMember(spec)), env, now))
+  return {
+    env,
+    store: `${project.environment.store} ${project.store.location}`,
+    rows,
+    overdue: rows.filter((r) => r.state === 'overdue').length,
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The default store: one file per secret in a directory, the Docker-secrets
+ * layout (`docker/secrets/session_key`, mounted as `/run/secrets/session_key`).
+ * Files are 0600, the directory 0700, values have no trailing newline.
+ */
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import { mapLimit } from '../lib/concurrency.js'
+import { ioError } from '../lib/errors.js'
+import type { Fingerprinter } from '../lib/fingerprint.js'
+import { ensurePrivateDir, removeStaleTempFiles, syncDir, writeFileAtomic } from '../lib/fs-safe.js'
+import { assertMemberName } from '../lib/names.js'
+import { MetaFile } from './meta.js'
+import {
+  type BackingPath,
+  type SecretValue,
+  type Store,
+  type StoredSecret,
+  stripOneNewline,
+  type WriteEntry,
+  type WriteMeta,
+} from './types.js'
+
+const ENTRY = /^[a-z0-9_]+(\.pub)?$/
+
+export class FilesStore implements Store {
+  readonly kind = 'files'
+  readonly capabilities = { localFiles: true }
+  private readonly meta: MetaFile
+
+  constructor(
+    readonly location: string,
+    private readonly fingerprint: Fingerprinter,
+  ) {
+    this.meta = new MetaFile(join(location, '.hush', 'meta.json'))
+  }
+
+  private pathOf(name: string): string {
+    assertMemberName(name)
+    return join(this.location, name)
+  }
+
+  private async entryNames(): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.location)).filter((n) => ENTRY.test(n)).sort()
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw ioError('list', this.location, err)
+    }
+  }
+
+  async list(): Promise<StoredSecret[]> {
+    const [names, meta] = await Promise.all([this.entryNames(), this.meta.load()])
+    return mapLimit(names, 64, async (name) => {
+        const known = meta[name]
+        if (known) return known
+        // a file put there by hand: describe it from the file itself
+        const [value, stat] = await Promise.all([this.read(name), fs.stat(this.pathOf(name))])
+        const at = stat.mtime.toISOString()
+        return { name, version: 1, fingerprint: this.fingerprint(value ?? ''), createdAt: at, updatedAt: at }
+    })
+  }
+
+  async read(name: string): Promise<SecretValue | undefined> {
+    const path = this.pathOf(name)
+    try {
+      return stripOneNewline(await fs.readFile(path, 'utf8'))
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw ioError('read', path, err)
+    }
+  }
+
+  async write(name: string, value: SecretValue, meta: WriteMeta): Promise<StoredSecret> {
+    const [stored] = await this.writeMany([{ name, value, meta }])
+    return stored!
+  }
+
+  async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
+    if (entries.length === 0) return []
+    for (const e of entries) assertMemberName(e.name)
+    await ensurePrivateDir(this.location)
+    await removeStaleTempFiles(this.location)
+    await mapLimit(entries, 16, (e) => writeFileAtomic(this.pathOf(e.name), e.value, { syncDir: false }))
+    await syncDir(this.location)
+    return this.meta.record(entries)
+  }
+
+  async remove(name: string): Promise<void> {
+    const path = this.pathOf(name)
+    try {
+      await fs.rm(path, { force: true })
+    } catch (err) {
+      throw ioError('remove', path, err)
+    }
+    await this.meta.forget(name)
+  }
+
+  async backingPaths(): Promise<BackingPath[]> {
+    const names = await this.entryNames()
+    return [
+      { path: this.location, type: 'dir' },
+      ...names.map((name) => ({ path: join(this.location, name), type: 'file' as const, name })),
+    ]
+  }
+}

@@ -9,13 +9,14 @@
  * await project.locked(() => gen(project))
  * const { findings } = await check(project)
  */
-export { ERROR_CODES, HushError, type HushErrorCode } from './lib/errors.js'
-export { openProject, realWorld, type Project, type World } from './core/project.js'
-export { loadManifest, parseManifest } from './core/manifest/load.js'
-export type { Manifest, SecretSpec, EnvironmentSpec } from './core/manifest/types.js'
-export { gen, type GenResult } from './core/generate/gen.js'
-export { setSecret } from './core/generate/set.js'
-export { check, type CheckResult } from './core/check/index.js'
+
+export { type CheckResult, check } from './core/check/index.js'
 export type { Finding, FindingCode } from './core/check/types.js'
+export { type GenResult, gen } from './core/generate/gen.js'
+export { setSecret } from './core/generate/set.js'
+export { loadManifest, parseManifest } from './core/manifest/load.js'
+export type { EnvironmentSpec, Manifest, SecretSpec } from './core/manifest/types.js'
+export { openProject, type Project, realWorld, type World } from './core/project.js'
 export { status } from './core/status/status.js'
+export { ERROR_CODES, HushError, type HushErrorCode } from './lib/errors.js'
 export type { Store, StoredSecret } from './stores/types.js'

@@ -11,8 +11,11 @@ import { VERSION } from './version.js'
 
 type Action = (ctx: Ctx) => Promise<number>
 
-function buildProgram(ctx: () => Ctx, setAction: (a: Action) => void): Command {
+function buildProgram(streams: Streams, setAction: (a: Action) => void): Command {
+  // settings made before .command() are inherited by every subcommand
   const program = new Command('hush')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => streams.stdout.write(s), writeErr: (s) => streams.stderr.write(s) })
     .description('One typed manifest (hush.yaml) for the secrets of containerized services.')
     .version(VERSION, '-V, --version')
     .option('-C, --dir <dir>', 'run as if started in DIR (hush.yaml is found by walking up from there)')
@@ -45,7 +48,9 @@ No command prints a secret value unless asked with get --reveal.`,
     .option('--force', 'regenerate existing values too')
     .option('--dry-run', 'show the plan, write nothing')
     .addHelpText('after', '\nExamples:\n  hush gen\n  hush gen session_key --force -e production')
-    .action((names: string[], flags) => setAction(async (c) => (await import('./commands/gen.js')).run(c, names, flags)))
+    .action((names: string[], flags) =>
+      setAction(async (c) => (await import('./commands/gen.js')).run(c, names, flags)),
+    )
 
   program
     .command('set')
@@ -54,21 +59,33 @@ No command prints a secret value unless asked with get --reveal.`,
     .option('--stdin', 'read the value from standard input (one trailing newline is dropped)')
     .option('--file <file>', 'read the value from a file')
     .option('--allow-placeholder', 'store a value that looks like a placeholder anyway')
-    .addHelpText('after', '\nExamples:\n  hush set huggingface_token\n  printf %s "$TOKEN" | hush set huggingface_token --stdin -e production')
-    .action((name: string, flags) => setAction(async (c) => (await import('./commands/set.js')).run(c, name, flags)))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush set huggingface_token\n  printf %s "$TOKEN" | hush set huggingface_token --stdin -e production',
+    )
+    .action((name: string, flags) =>
+      setAction(async (c) => (await import('./commands/set.js')).run(c, name, flags)),
+    )
 
   program
     .command('get')
     .argument('<name>', 'a secret or one of its entries (jwt_secret_previous)')
     .description('show metadata (version, fingerprint, age); the value only with --reveal, which is audited')
     .option('--reveal', 'print the value itself')
-    .action((name: string, flags) => setAction(async (c) => (await import('./commands/get.js')).run(c, name, flags)))
+    .action((name: string, flags) =>
+      setAction(async (c) => (await import('./commands/get.js')).run(c, name, flags)),
+    )
 
   program
     .command('check')
-    .description('validate an environment: missing, empty, placeholder, weak, pattern, permissions, git, reuse')
+    .description(
+      'validate an environment: missing, empty, placeholder, weak, pattern, permissions, git, reuse',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']))
-    .addHelpText('after', '\nExit status 1 when any error-severity finding exists.\nExample:\n  hush check -e production --format sarif > hush.sarif')
+    .addHelpText(
+      'after',
+      '\nExit status 1 when any error-severity finding exists.\nExample:\n  hush check -e production --format sarif > hush.sarif',
+    )
     .action((flags) => setAction(async (c) => (await import('./commands/check.js')).run(c, flags)))
 
   program
@@ -91,23 +108,14 @@ No command prints a secret value unless asked with get --reveal.`,
     .description('diagnose: missing or empty files, permissions, compose paths, .gitignore, Docker engine')
     .action(() => setAction(async (c) => (await import('./commands/doctor.js')).run(c)))
 
-  void ctx
   return program
 }
 
 /** Run the CLI; resolves to the exit status. */
 export async function main(argv: readonly string[], streams: Streams, world = realWorld()): Promise<number> {
   let action: Action | undefined
-  const program = buildProgram(
-    () => ctx,
-    (a) => {
-      action = a
-    },
-  )
-  let ctx: Ctx = { world, opts: {}, out: new Output(streams, {}, world.env), streams }
-  program.exitOverride().configureOutput({
-    writeOut: (s) => streams.stdout.write(s),
-    writeErr: (s) => streams.stderr.write(s),
+  const program = buildProgram(streams, (a) => {
+    action = a
   })
   try {
     await program.parseAsync(argv as string[], { from: 'user' })
@@ -117,7 +125,7 @@ export async function main(argv: readonly string[], streams: Streams, world = re
   }
   if (!action) return 0
   const opts = program.opts<GlobalOptions>()
-  ctx = { world, opts, out: new Output(streams, opts, world.env), streams }
+  const ctx: Ctx = { world, opts, out: new Output(streams, opts, world.env), streams }
   try {
     return await action(ctx)
   } catch (err) {

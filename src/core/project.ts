@@ -3,7 +3,7 @@
  * the fingerprinter and the audit log. Core commands take their world (cwd,
  * env vars, clock) from here instead of globals, so tests can freeze time.
  */
-import { userInfo, hostname } from 'node:os'
+import { hostname, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { HushError } from '../lib/errors.js'
 import { type Fingerprinter, fingerprinter, loadFingerprintKey } from '../lib/fingerprint.js'

@@ -1,5 +1,9 @@
 /** Map over items with at most `limit` promises in flight (10,000 secrets must not open 10,000 files at once). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length)
   let next = 0
   const worker = async () => {

@@ -4,8 +4,9 @@
  * package parses back exactly what was written. Metadata lives in
  * `.hush/<file>.meta.json` beside the file.
  */
-import { basename, dirname, join } from 'node:path'
+
 import { promises as fs } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { readIfExists, writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
 import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from './dotenv-format.js'

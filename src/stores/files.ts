@@ -52,12 +52,12 @@ export class FilesStore implements Store {
   async list(): Promise<StoredSecret[]> {
     const [names, meta] = await Promise.all([this.entryNames(), this.meta.load()])
     return mapLimit(names, 64, async (name) => {
-        const known = meta[name]
-        if (known) return known
-        // a file put there by hand: describe it from the file itself
-        const [value, stat] = await Promise.all([this.read(name), fs.stat(this.pathOf(name))])
-        const at = stat.mtime.toISOString()
-        return { name, version: 1, fingerprint: this.fingerprint(value ?? ''), createdAt: at, updatedAt: at }
+      const known = meta[name]
+      if (known) return known
+      // a file put there by hand: describe it from the file itself
+      const [value, stat] = await Promise.all([this.read(name), fs.stat(this.pathOf(name))])
+      const at = stat.mtime.toISOString()
+      return { name, version: 1, fingerprint: this.fingerprint(value ?? ''), createdAt: at, updatedAt: at }
     })
   }
 

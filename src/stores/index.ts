@@ -1,7 +1,8 @@
 /** Open the store an environment names. Remote stores arrive in later versions. */
+
+import type { EnvironmentSpec } from '../core/manifest/types.js'
 import { HushError } from '../lib/errors.js'
 import type { Fingerprinter } from '../lib/fingerprint.js'
-import type { EnvironmentSpec } from '../core/manifest/types.js'
 import { DotenvStore, type EnvNameOf } from './dotenv.js'
 import { FilesStore } from './files.js'
 import type { Store } from './types.js'
@@ -13,8 +14,12 @@ export function openStore(env: EnvironmentSpec, fingerprint: Fingerprinter, envN
     case 'dotenv':
       return new DotenvStore(env.path!, envNameOf)
     default:
-      throw new HushError('HUSH_E_STORE_UNSUPPORTED', `the ${env.store} store (environment ${env.name}) is not available in this version`, {
-        hint: 'use store: files or store: dotenv for now; see "Not supported yet" in the README',
-      })
+      throw new HushError(
+        'HUSH_E_STORE_UNSUPPORTED',
+        `the ${env.store} store (environment ${env.name}) is not available in this version`,
+        {
+          hint: 'use store: files or store: dotenv for now; see "Not supported yet" in the README',
+        },
+      )
   }
 }

@@ -18,7 +18,10 @@ secrets:
   hf_token: { provide: true }
   later_token: { provide: true, optional: true }
 `
-const files = (dir: string) => readdirSync(join(dir, 'secrets')).filter((n) => !n.startsWith('.')).sort()
+const files = (dir: string) =>
+  readdirSync(join(dir, 'secrets'))
+    .filter((n) => !n.startsWith('.'))
+    .sort()
 const read = (dir: string, name: string) => readFileSync(join(dir, 'secrets', name), 'utf8')
 
 describe('gen', () => {
@@ -42,7 +45,9 @@ describe('gen', () => {
     expect(read(dir, 'jwt_secret_previous')).toBe(read(dir, 'jwt_secret_primary'))
     expect(read(dir, 'jwt_secret')).toBe(read(dir, 'jwt_secret_primary'))
     expect(read(dir, 'postgres_user')).toBe('nemo_user')
-    expect(read(dir, 'database_url')).toBe(`postgresql://nemo_user:${encodeURIComponent(read(dir, 'postgres_password'))}@db/nemo`)
+    expect(read(dir, 'database_url')).toBe(
+      `postgresql://nemo_user:${encodeURIComponent(read(dir, 'postgres_password'))}@db/nemo`,
+    )
     for (const f of files(dir)) {
       expect(statSync(join(dir, 'secrets', f)).mode & 0o777).toBe(0o600)
       expect(read(dir, f).endsWith('\n')).toBe(false)
@@ -54,7 +59,9 @@ describe('gen', () => {
     await gen(await project(dir))
     const before = read(dir, 'session_key')
     const again = await gen(await project(dir))
-    expect(again.rows.filter((r) => r.action !== 'keep' && r.action !== 'needs-input' && r.action !== 'optional')).toEqual([])
+    expect(
+      again.rows.filter((r) => r.action !== 'keep' && r.action !== 'needs-input' && r.action !== 'optional'),
+    ).toEqual([])
     expect(read(dir, 'session_key')).toBe(before)
     await gen(await project(dir), { names: ['session_key'], force: true })
     expect(read(dir, 'session_key')).not.toBe(before)
@@ -78,7 +85,10 @@ secrets:
   header: { derive: "Bearer {{api_token}}" }
 `)
     const first = await gen(await project(dir))
-    expect(first.rows.find((r) => r.secret === 'header')).toMatchObject({ action: 'blocked', note: 'waits for api_token' })
+    expect(first.rows.find((r) => r.secret === 'header')).toMatchObject({
+      action: 'blocked',
+      note: 'waits for api_token',
+    })
     const set = await setSecret(await project(dir), 'api_token', 'tok_3f9a8b7c6d5e4f3a2b1c')
     expect(set.derived.map((r) => [r.entry, r.action])).toEqual([['header', 'create']])
     expect(read(dir, 'header')).toBe('Bearer tok_3f9a8b7c6d5e4f3a2b1c')

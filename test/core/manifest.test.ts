@@ -19,18 +19,22 @@ const head = 'version: 1\nproject: nemo\n'
 
 describe('manifest', () => {
   it('prefixes errors with the dotted path', () => {
-    expect(problemsOf(`${head}secrets:\n  jwt_secret: { generate: base64:32, rotate: { every: 30x } }\n`)).toEqual([
-      'secrets.jwt_secret.rotate.every: expected a duration like 30d',
-    ])
+    expect(
+      problemsOf(`${head}secrets:\n  jwt_secret: { generate: base64:32, rotate: { every: 30x } }\n`),
+    ).toEqual(['secrets.jwt_secret.rotate.every: expected a duration like 30d'])
   })
 
   it('rejects names that could escape a directory', () => {
     for (const bad of ['"../etc"', '"a/b"', '".."', '"Upper"', '"x\\0y"'])
-      expect(problemsOf(`${head}secrets:\n  ${bad}: { value: a }\n`)[0]).toMatch(/lower-case letters, digits and underscores/)
+      expect(problemsOf(`${head}secrets:\n  ${bad}: { value: a }\n`)[0]).toMatch(
+        /lower-case letters, digits and underscores/,
+      )
   })
 
   it('needs exactly one of generate, value, derive, provide', () => {
-    expect(problemsOf(`${head}secrets:\n  a: { description: x }\n  b: { value: x, provide: true }\n`)).toEqual([
+    expect(
+      problemsOf(`${head}secrets:\n  a: { description: x }\n  b: { value: x, provide: true }\n`),
+    ).toEqual([
       'secrets.a: needs one of generate, value, derive or provide',
       'secrets.b: value and provide exclude each other; keep one',
     ])
@@ -51,13 +55,19 @@ services:
     expect(problems).toContain('secrets.p.rotate.via: unknown rotator "pg" (declare it under rotators:)')
     expect(problems).toContain('services.api.1: unknown secret "ghost"')
     expect(problems).toContain('secrets.url.derive: unknown secret "nope"')
-    expect(problems.some((p) => p.startsWith('secrets.a.derive: cycle') || p.startsWith('secrets.b.derive: cycle'))).toBe(true)
+    expect(
+      problems.some(
+        (p) => p.startsWith('secrets.a.derive: cycle') || p.startsWith('secrets.b.derive: cycle'),
+      ),
+    ).toBe(true)
   })
 
   it('refuses a key ring whose entries collide with another secret', () => {
-    expect(problemsOf(`${head}secrets:\n  jwt: { generate: base64:32, rotate: { strategy: keyring } }\n  jwt_primary: { value: x }\n`)).toEqual([
-      'secrets.jwt_primary: its store entry "jwt_primary" collides with secret "jwt"',
-    ])
+    expect(
+      problemsOf(
+        `${head}secrets:\n  jwt: { generate: base64:32, rotate: { strategy: keyring } }\n  jwt_primary: { value: x }\n`,
+      ),
+    ).toEqual(['secrets.jwt_primary: its store entry "jwt_primary" collides with secret "jwt"'])
   })
 
   it('reports YAML syntax errors with a line', () => {
@@ -80,19 +90,42 @@ secrets:
       '/p/hush.yaml',
     )
     const get = (n: string) => m.byName.get(n)!
-    expect(get('session_key')).toMatchObject({ source: 'generated', generator: { kind: 'base64', size: 32 }, rotation: { every: '90d', strategy: 'replace' } })
+    expect(get('session_key')).toMatchObject({
+      source: 'generated',
+      generator: { kind: 'base64', size: 32 },
+      rotation: { every: '90d', strategy: 'replace' },
+    })
     const pw = get('pw')
-    expect(pw.source === 'generated' && pw.generator.charset).toBe('ABCDEFGHIJKLMNPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz123456789!')
-    expect(membersOf(get('jwt_secret')).map((x) => x.name)).toEqual(['jwt_secret_primary', 'jwt_secret_previous', 'jwt_secret'])
+    expect(pw.source === 'generated' && pw.generator.charset).toBe(
+      'ABCDEFGHIJKLMNPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz123456789!',
+    )
+    expect(membersOf(get('jwt_secret')).map((x) => x.name)).toEqual([
+      'jwt_secret_primary',
+      'jwt_secret_previous',
+      'jwt_secret',
+    ])
     expect(get('user').rotation).toBeUndefined()
     expect(get('token').required).toEqual(['production'])
     expect(get('token').rotation).toBeUndefined()
     expect(get('opt').required).toEqual([])
-    expect(m.secrets.map((s) => s.name).indexOf('url')).toBeGreaterThan(m.secrets.map((s) => s.name).indexOf('pw'))
-    expect(m.environments.get('development')).toMatchObject({ store: 'files', path: '/p/.secrets/development' })
+    expect(m.secrets.map((s) => s.name).indexOf('url')).toBeGreaterThan(
+      m.secrets.map((s) => s.name).indexOf('pw'),
+    )
+    expect(m.environments.get('development')).toMatchObject({
+      store: 'files',
+      path: '/p/.secrets/development',
+    })
   })
 
   it('ships a JSON Schema that matches the zod schema (run `npm run schema` when this fails)', () => {
     expect(readFileSync('schema/hush.schema.json', 'utf8')).toBe(manifestJsonSchema())
+  })
+})
+
+describe('manifest names', () => {
+  it('refuses __proto__ rather than dropping it', () => {
+    expect(problemsOf(`${head}secrets:\n  __proto__: { generate: hex:16 }\n`)).toEqual([
+      'secrets.__proto__: this name is reserved',
+    ])
   })
 })

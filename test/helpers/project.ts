@@ -16,7 +16,10 @@ export function tmpProject(manifest: string, options: { git?: boolean } = {}): s
 }
 
 export function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=t@example.test', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' })
+  return execFileSync('git', ['-c', 'user.email=t@example.test', '-c', 'user.name=t', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
 }
 
 /** Open a project in-process with a frozen (or given) clock. */
@@ -31,11 +34,20 @@ export interface CliResult {
 }
 
 /** Run the built CLI as a user would. */
-export function hush(args: string[], options: { cwd: string; input?: string; env?: Record<string, string> }): Promise<CliResult> {
+export function hush(
+  args: string[],
+  options: { cwd: string; input?: string; env?: Record<string, string> },
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HUSH_ACTOR: 'tester', NO_COLOR: '1', ...options.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        HUSH_ACTOR: 'tester',
+        NO_COLOR: '1',
+        ...options.env,
+      },
     })
     let stdout = ''
     let stderr = ''

@@ -35,13 +35,17 @@ describe('randomString', () => {
 
   it('always returns the requested length from the charset', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 2, maxLength: 80 }), fc.integer({ min: 0, max: 200 }), (raw, length) => {
-        const charset = [...new Set(raw)].join('')
-        fc.pre([...charset].length >= 2)
-        const out = randomString(charset, length)
-        expect([...out].length).toBe(length)
-        for (const ch of out) expect(charset.includes(ch)).toBe(true)
-      }),
+      fc.property(
+        fc.string({ minLength: 2, maxLength: 80 }),
+        fc.integer({ min: 0, max: 200 }),
+        (raw, length) => {
+          const charset = [...new Set(raw)].join('')
+          fc.pre([...charset].length >= 2)
+          const out = randomString(charset, length)
+          expect([...out].length).toBe(length)
+          for (const ch of out) expect(charset.includes(ch)).toBe(true)
+        },
+      ),
     )
   })
 })

@@ -15,7 +15,11 @@ export interface ContractOptions {
   sidecarText?(store: Store): Promise<string>
 }
 
-const meta = (fingerprint: string, at = '2026-01-01T00:00:00.000Z'): WriteMeta => ({ fingerprint, source: 'generated', at })
+const meta = (fingerprint: string, at = '2026-01-01T00:00:00.000Z'): WriteMeta => ({
+  fingerprint,
+  source: 'generated',
+  at,
+})
 
 export function storeContract(kind: string, options: ContractOptions): void {
   describe(`store contract: ${kind}`, () => {
@@ -29,7 +33,12 @@ export function storeContract(kind: string, options: ContractOptions): void {
       const store = await options.create()
       const value = 'v@lue with spaces, "quotes" and = signs'
       const stored = await store.write('session_key', value, meta('fp1'))
-      expect(stored).toMatchObject({ name: 'session_key', version: 1, fingerprint: 'fp1', source: 'generated' })
+      expect(stored).toMatchObject({
+        name: 'session_key',
+        version: 1,
+        fingerprint: 'fp1',
+        source: 'generated',
+      })
       expect(await store.read('session_key')).toBe(value)
       const listed = await store.list()
       expect(listed.map((s) => s.name)).toEqual(['session_key'])
@@ -41,14 +50,25 @@ export function storeContract(kind: string, options: ContractOptions): void {
       await store.write('k', 'one', meta('fp1', '2026-01-01T00:00:00.000Z'))
       const same = await store.write('k', 'one', meta('fp1', '2026-01-02T00:00:00.000Z'))
       expect(same.version).toBe(1)
-      const next = await store.write('k', 'two', { ...meta('fp2', '2026-01-03T00:00:00.000Z'), rotated: true })
-      expect(next).toMatchObject({ version: 2, createdAt: '2026-01-01T00:00:00.000Z', rotatedAt: '2026-01-03T00:00:00.000Z' })
+      const next = await store.write('k', 'two', {
+        ...meta('fp2', '2026-01-03T00:00:00.000Z'),
+        rotated: true,
+      })
+      expect(next).toMatchObject({
+        version: 2,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        rotatedAt: '2026-01-03T00:00:00.000Z',
+      })
       expect(await store.read('k')).toBe('two')
     })
 
     it('writes many entries at once', async () => {
       const store = await options.create()
-      const entries = Array.from({ length: 25 }, (_, i) => ({ name: `k${i}`, value: `value-${i}`, meta: meta(`fp${i}`) }))
+      const entries = Array.from({ length: 25 }, (_, i) => ({
+        name: `k${i}`,
+        value: `value-${i}`,
+        meta: meta(`fp${i}`),
+      }))
       await store.writeMany(entries)
       for (const e of entries) expect(await store.read(e.name)).toBe(e.value)
       expect((await store.list()).length).toBe(25)

@@ -1,4 +1,4 @@
-import { mkdtempSync, promises as fs, statSync, writeFileSync } from 'node:fs'
+import { promises as fs, mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -23,7 +23,11 @@ describe('files store', () => {
     const old = process.umask(0o000)
     try {
       const store = fresh()
-      await store.write('session_key', 'x', { fingerprint: 'f', source: 'generated', at: new Date().toISOString() })
+      await store.write('session_key', 'x', {
+        fingerprint: 'f',
+        source: 'generated',
+        at: new Date().toISOString(),
+      })
       expect(statSync(store.location).mode & 0o777).toBe(0o700)
       expect(statSync(join(store.location, 'session_key')).mode & 0o777).toBe(0o600)
       expect(statSync(join(store.location, '.hush')).mode & 0o777).toBe(0o700)

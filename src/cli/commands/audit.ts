@@ -29,12 +29,22 @@ export async function run(ctx: Ctx, action: string | undefined, flags: { lines?:
     return 0
   }
   if (action !== undefined && action !== 'tail')
-    throw new HushError('HUSH_E_USAGE', `unknown audit action "${action}"`, { hint: 'use `hush audit tail` or `hush audit verify`' })
+    throw new HushError('HUSH_E_USAGE', `unknown audit action "${action}"`, {
+      hint: 'use `hush audit tail` or `hush audit verify`',
+    })
   const count = Number.parseInt(flags.lines ?? '20', 10)
   const entries = (await log.entries()).slice(-count)
   out.table(
     ['#', 'when', 'who', 'action', 'env', 'secret', 'fingerprint'],
-    entries.map((e) => [String(e.seq), e.ts, e.actor, e.detail ? `${e.action}:${e.detail}` : e.action, e.env ?? '-', e.secret, e.fp ?? '-']),
+    entries.map((e) => [
+      String(e.seq),
+      e.ts,
+      e.actor,
+      e.detail ? `${e.action}:${e.detail}` : e.action,
+      e.env ?? '-',
+      e.secret,
+      e.fp ?? '-',
+    ]),
   )
   out.document({ entries })
   return 0

@@ -9,14 +9,18 @@ const FORMATS = ['text', 'json', 'sarif'] as const
 export async function run(ctx: Ctx, flags: { format?: string }): Promise<number> {
   const format = flags.format ?? (ctx.opts.json ? 'json' : 'text')
   if (!(FORMATS as readonly string[]).includes(format))
-    throw new HushError('HUSH_E_USAGE', `unknown format "${format}"`, { hint: `use one of ${FORMATS.join(', ')}` })
+    throw new HushError('HUSH_E_USAGE', `unknown format "${format}"`, {
+      hint: `use one of ${FORMATS.join(', ')}`,
+    })
   const project = await open(ctx)
   for (const w of project.manifest.warnings) ctx.out.warn(w)
   const result = await check(project)
   const { out, streams } = ctx
   const failed = result.summary.errors > 0 ? 1 : 0
   if (format === 'json') {
-    streams.stdout.write(`${JSON.stringify({ findings: result.findings, summary: { env: result.env, ...result.summary } }, null, 2)}\n`)
+    streams.stdout.write(
+      `${JSON.stringify({ findings: result.findings, summary: { env: result.env, ...result.summary } }, null, 2)}\n`,
+    )
     return failed
   }
   if (format === 'sarif') {
@@ -31,6 +35,8 @@ export async function run(ctx: Ctx, flags: { format?: string }): Promise<number>
   }
   const { errors, warnings, secrets } = result.summary
   const verdict = errors > 0 ? paint.red('FAIL') : paint.green('OK')
-  out.result(`${verdict} ${result.env}: ${secrets} secrets checked, ${errors} error(s), ${warnings} warning(s)`)
+  out.result(
+    `${verdict} ${result.env}: ${secrets} secrets checked, ${errors} error(s), ${warnings} warning(s)`,
+  )
   return failed
 }

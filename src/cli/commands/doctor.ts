@@ -6,7 +6,12 @@ export async function run(ctx: Ctx): Promise<number> {
   const probes = await doctor(project)
   const { out } = ctx
   const { paint } = out
-  const mark = { ok: paint.green('ok  '), warn: paint.yellow('warn'), fail: paint.red('FAIL'), skip: paint.dim('skip') }
+  const mark = {
+    ok: paint.green('ok  '),
+    warn: paint.yellow('warn'),
+    fail: paint.red('FAIL'),
+    skip: paint.dim('skip'),
+  }
   for (const p of probes) {
     out.result(`${mark[p.status]} ${paint.bold(p.check)}: ${p.message}`)
     if (p.hint) out.line(`     ${paint.dim(`fix: ${p.hint}`)}`)

@@ -1,7 +1,11 @@
 import { gen } from '../../core/generate/gen.js'
 import { type Ctx, envFlag, open } from '../context.js'
 
-export async function run(ctx: Ctx, names: string[], flags: { force?: boolean; dryRun?: boolean }): Promise<number> {
+export async function run(
+  ctx: Ctx,
+  names: string[],
+  flags: { force?: boolean; dryRun?: boolean },
+): Promise<number> {
   const project = await open(ctx)
   for (const w of project.manifest.warnings) ctx.out.warn(w)
   const result = await project.locked(() => gen(project, { names, force: flags.force, dryRun: flags.dryRun }))
@@ -16,12 +20,16 @@ export async function run(ctx: Ctx, names: string[], flags: { force?: boolean; d
     'needs-input': paint.red,
     blocked: paint.red,
   }
-  out.line(`${flags.dryRun ? 'plan for' : 'secrets of'} ${paint.bold(result.env)} (${project.environment.store} ${project.store.location})`)
+  out.line(
+    `${flags.dryRun ? 'plan for' : 'secrets of'} ${paint.bold(result.env)} (${project.environment.store} ${project.store.location})`,
+  )
   out.table(
     ['secret', 'action', 'fingerprint'],
     shown.map((r) => [r.entry, (colour[r.action] ?? String)(r.action), r.fingerprint ?? r.note ?? '']),
   )
-  const changed = result.rows.filter((r) => r.action === 'create' || r.action === 'regenerate' || r.action === 'update')
+  const changed = result.rows.filter(
+    (r) => r.action === 'create' || r.action === 'regenerate' || r.action === 'update',
+  )
   out.line()
   out.line(
     changed.length === 0

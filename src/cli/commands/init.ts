@@ -1,6 +1,11 @@
-import { existsSync, promises as fs } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { detectSourceKind, gitignoreAdditions, inferFromSources, renderManifest } from '../../core/init/index.js'
+import {
+  detectSourceKind,
+  gitignoreAdditions,
+  inferFromSources,
+  renderManifest,
+} from '../../core/init/index.js'
 import { MANIFEST_FILE } from '../../core/manifest/load.js'
 import { HushError } from '../../lib/errors.js'
 import { readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
@@ -16,39 +21,59 @@ const DEFAULT_SOURCES = [
   '.env.example',
 ]
 
-export async function run(ctx: Ctx, flags: { from?: string[]; force?: boolean; output?: string }): Promise<number> {
+export async function run(
+  ctx: Ctx,
+  flags: { from?: string[]; force?: boolean; output?: string },
+): Promise<number> {
   const { cwd } = worldOf(ctx)
   const target = resolve(cwd, flags.output ?? MANIFEST_FILE)
   if (existsSync(target) && !flags.force)
     throw new HushError('HUSH_E_MANIFEST_EXISTS', `${relative(cwd, target) || target} already exists`, {
       hint: 'pass --force to overwrite it, or -o FILE to write elsewhere',
     })
-  const paths = flags.from?.map((f) => resolve(cwd, f)) ?? DEFAULT_SOURCES.map((f) => join(cwd, f)).filter(existsSync)
+  const paths =
+    flags.from?.map((f) => resolve(cwd, f)) ?? DEFAULT_SOURCES.map((f) => join(cwd, f)).filter(existsSync)
   for (const p of paths)
     if (!existsSync(p))
-      throw new HushError('HUSH_E_USAGE', `--from ${relative(cwd, p)}: no such file`, { hint: 'give a compose file or a .env.example' })
+      throw new HushError('HUSH_E_USAGE', `--from ${relative(cwd, p)}: no such file`, {
+        hint: 'give a compose file or a .env.example',
+      })
   const root = resolve(target, '..')
-  const inference = await inferFromSources(root, paths.map((path) => ({ path, kind: detectSourceKind(path) })))
+  const inference = await inferFromSources(
+    root,
+    paths.map((path) => ({ path, kind: detectSourceKind(path) })),
+  )
   await writeFileAtomic(target, renderManifest(inference), { mode: 0o644 })
   const gitignore = join(root, '.gitignore')
   const additions = gitignoreAdditions(await readIfExists(gitignore), inference)
   if (additions.length > 0) {
     const existing = (await readIfExists(gitignore)) ?? ''
     const sep = existing === '' || existing.endsWith('\n') ? '' : '\n'
-    await writeFileAtomic(gitignore, `${existing}${sep}# hush: secret values and state never go to git\n${additions.join('\n')}\n`, { mode: 0o644 })
+    await writeFileAtomic(
+      gitignore,
+      `${existing}${sep}# hush: secret values and state never go to git\n${additions.join('\n')}\n`,
+      { mode: 0o644 },
+    )
   }
   const { out } = ctx
   const count = (kind: string) => inference.secrets.filter((s) => s.kind === kind).length
-  out.line(`wrote ${relative(cwd, target) || target} from ${paths.map((p) => relative(cwd, p)).join(', ') || 'nothing (no sources found)'}`)
+  out.line(
+    `wrote ${relative(cwd, target) || target} from ${paths.map((p) => relative(cwd, p)).join(', ') || 'nothing (no sources found)'}`,
+  )
   out.table(
     ['secret', 'how', 'found in'],
-    inference.secrets.map((s) => [s.name, s.generate ?? (s.provide ? 'provide (hush set)' : `value ${JSON.stringify(s.value)}`), s.from.join('; ')]),
+    inference.secrets.map((s) => [
+      s.name,
+      s.generate ?? (s.provide ? 'provide (hush set)' : `value ${JSON.stringify(s.value)}`),
+      s.from.join('; '),
+    ]),
   )
   out.line()
   out.line(
     `${inference.secrets.length} secrets: ${count('keyring')} key ring(s), ${count('password')} password(s), ${count('key')} key(s), ${count('provided')} to provide, ${count('user')} user name(s)`,
   )
-  if (inference.ignoredKeys.length > 0) out.line(`not secrets (left out): ${inference.ignoredKeys.join(', ')}`)
+  if (inference.ignoredKeys.length > 0)
+    out.line(`not secrets (left out): ${inference.ignoredKeys.join(', ')}`)
   if (additions.length > 0) out.line(`added to .gitignore: ${additions.join(' ')}`)
   for (const w of inference.warnings) out.warn(w)
   out.line('next: review hush.yaml, then run `hush gen` and `hush check`')

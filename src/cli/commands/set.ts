@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs'
-import { settableSpec, setSecret } from '../../core/generate/set.js'
+import { setSecret, settableSpec } from '../../core/generate/set.js'
 import { HushError, ioError } from '../../lib/errors.js'
 import { stripOneNewline } from '../../stores/types.js'
 import { type Ctx, open } from '../context.js'
@@ -35,8 +35,11 @@ export async function run(ctx: Ctx, name: string, flags: SetFlags): Promise<numb
   const result = await project.locked(() => setSecret(project, name, value, flags))
   const { out } = ctx
   const was = result.previousFingerprint ? ` (was ${result.previousFingerprint})` : ''
-  out.line(`${out.paint.green('set')} ${name} in ${result.env}: version ${result.version}, fingerprint ${result.fingerprint}${was}`)
-  for (const row of result.derived) out.line(`  ${row.action} ${row.entry} ${row.fingerprint ?? row.note ?? ''}`)
+  out.line(
+    `${out.paint.green('set')} ${name} in ${result.env}: version ${result.version}, fingerprint ${result.fingerprint}${was}`,
+  )
+  for (const row of result.derived)
+    out.line(`  ${row.action} ${row.entry} ${row.fingerprint ?? row.note ?? ''}`)
   out.document(result)
   return 0
 }

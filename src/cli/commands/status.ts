@@ -6,7 +6,13 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
   const result = await status(project)
   const { out } = ctx
   const { paint } = out
-  const colour = { ok: paint.green, overdue: paint.red, missing: paint.red, 'needs-input': paint.yellow, optional: paint.dim }
+  const colour = {
+    ok: paint.green,
+    overdue: paint.red,
+    missing: paint.red,
+    'needs-input': paint.yellow,
+    optional: paint.dim,
+  }
   out.line(`${paint.bold(result.env)} (${result.store})`)
   out.table(
     ['secret', 'version', 'age', 'policy', 'next rotation', 'state'],

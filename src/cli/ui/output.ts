@@ -1,5 +1,5 @@
 /** The only code that writes to the terminal: text, tables, JSON, errors, colours. */
-import { HushError } from '../../lib/errors.js'
+import type { HushError } from '../../lib/errors.js'
 
 export interface GlobalOptions {
   dir?: string
@@ -27,8 +27,18 @@ export class Output {
     env: Readonly<Record<string, string | undefined>>,
   ) {
     const enabled = options.color !== false && !env.NO_COLOR && streams.stdout.isTTY === true && !options.json
-    const sgr = (open: number, close: number): Paint => (t) => (enabled ? `\x1b[${open}m${t}\x1b[${close}m` : t)
-    this.paint = { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) }
+    const sgr =
+      (open: number, close: number): Paint =>
+      (t) =>
+        enabled ? `\x1b[${open}m${t}\x1b[${close}m` : t
+    this.paint = {
+      bold: sgr(1, 22),
+      dim: sgr(2, 22),
+      red: sgr(31, 39),
+      green: sgr(32, 39),
+      yellow: sgr(33, 39),
+      cyan: sgr(36, 39),
+    }
   }
 
   get json(): boolean {
@@ -65,6 +75,7 @@ export class Output {
 
   table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
     if (this.json || this.options.quiet) return
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips our own SGR colour codes
     const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
     const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))))
     const fmt = (cells: readonly string[]) =>

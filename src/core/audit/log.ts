@@ -5,6 +5,7 @@
  * that a truncated tail is detected too.
  */
 import { createHash } from 'node:crypto'
+import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import { appendDurable, ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
@@ -32,6 +33,13 @@ export interface AuditEntry extends AuditEvent {
 
 const GENESIS = '0'.repeat(64)
 
+interface Head {
+  seq: number
+  hash: string
+  /** bytes of the log up to and including the last acknowledged line */
+  size: number
+}
+
 function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
   return createHash('sha256').update(JSON.stringify(entry)).digest('hex')
 }
@@ -45,12 +53,24 @@ export class AuditLog {
     this.headPath = join(stateDir, 'audit.head')
   }
 
-  private async head(): Promise<{ seq: number; hash: string }> {
-    const text = await readIfExists(this.headPath)
-    if (text) return JSON.parse(text) as { seq: number; hash: string }
-    const entries = await this.entries()
-    const last = entries.at(-1)
-    return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS }
+  /**
+   * The chain's tail. The head file is written after each append; a crash
+   * between the two leaves complete lines past the head (adopted) or a torn
+   * last line (cut off, it was never acknowledged).
+   */
+  private async tail(): Promise<Head> {
+    const text = (await readIfExists(this.path)) ?? ''
+    const headText = await readIfExists(this.headPath)
+    const head: Head = headText ? (JSON.parse(headText) as Head) : { seq: 0, hash: GENESIS, size: 0 }
+    const bytes = Buffer.byteLength(text)
+    // shorter than acknowledged: lines were removed; chaining on from the head keeps the gap visible to verify
+    if (bytes <= head.size) return head
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1)
+    if (Buffer.byteLength(complete) !== bytes) await fs.truncate(this.path, Buffer.byteLength(complete))
+    const last = complete.split('\n').filter(Boolean).at(-1)
+    if (!last) return { seq: 0, hash: GENESIS, size: 0 }
+    const entry = JSON.parse(last) as AuditEntry
+    return { seq: entry.seq, hash: entry.hash, size: Buffer.byteLength(complete) }
   }
 
   /** Append events as one durable write. */
@@ -59,14 +79,17 @@ export class AuditLog {
     await ensurePrivateDir(this.stateDir)
     const release = await acquireLock(`${this.path}.lock`)
     try {
-      let { seq, hash } = await this.head()
-      const lines = events.map((event) => {
-        const body = { seq: ++seq, ts: at, actor, ...event, prev: hash }
-        hash = hashOf(body)
-        return `${JSON.stringify({ ...body, hash })}\n`
-      })
-      await appendDurable(this.path, lines.join(''))
-      await writeFileAtomic(this.headPath, JSON.stringify({ seq, hash }))
+      let { seq, hash, size } = await this.tail()
+      const lines = events
+        .map((event) => {
+          const body = { seq: ++seq, ts: at, actor, ...event, prev: hash }
+          hash = hashOf(body)
+          return `${JSON.stringify({ ...body, hash })}\n`
+        })
+        .join('')
+      await appendDurable(this.path, lines)
+      size += Buffer.byteLength(lines)
+      await writeFileAtomic(this.headPath, JSON.stringify({ seq, hash, size }))
     } finally {
       await release()
     }
@@ -104,17 +127,26 @@ export class AuditLog {
         return
       }
       const { hash, ...body } = entry
-      if (hashOf(body) !== hash) problems.push({ line: n, problem: 'content does not match its hash (edited)' })
+      if (hashOf(body) !== hash)
+        problems.push({ line: n, problem: 'content does not match its hash (edited)' })
       if (entry.seq !== n)
-        problems.push({ line: n, problem: `sequence ${entry.seq} where ${n} was expected (deleted or reordered)` })
+        problems.push({
+          line: n,
+          problem: `sequence ${entry.seq} where ${n} was expected (deleted or reordered)`,
+        })
       else if (entry.prev !== prev)
-        problems.push({ line: n, problem: 'does not chain to the line before it (deleted, inserted or reordered)' })
+        problems.push({
+          line: n,
+          problem: 'does not chain to the line before it (deleted, inserted or reordered)',
+        })
       prev = hash
     })
     const headText = await readIfExists(this.headPath)
     if (headText) {
-      const head = JSON.parse(headText) as { seq: number; hash: string }
-      if (head.seq !== lines.length || head.hash !== prev)
+      // more lines than the head records is a crash between append and head update; fewer is truncation
+      const head = JSON.parse(headText) as Head
+      const atHead = lines[head.seq - 1]
+      if (head.seq > lines.length || (head.seq > 0 && !atHead?.includes(`"hash":"${head.hash}"`)))
         problems.push({
           line: lines.length,
           problem: `the log ends at entry ${lines.length} but the head records entry ${head.seq} (lines removed from the end?)`,

@@ -33,9 +33,11 @@ export function weakness(gen: GeneratorSpec, value: string): string | undefined 
   if (gen.kind === 'ed25519' || gen.kind === 'rsa') {
     try {
       const key = createPrivateKey(value)
-      if (key.asymmetricKeyType !== gen.kind) return `is a ${key.asymmetricKeyType ?? 'unknown'} key, not ${gen.kind}`
+      if (key.asymmetricKeyType !== gen.kind)
+        return `is a ${key.asymmetricKeyType ?? 'unknown'} key, not ${gen.kind}`
       const bits = key.asymmetricKeyDetails?.modulusLength
-      if (gen.kind === 'rsa' && bits !== undefined && bits < gen.size) return `is a ${bits}-bit key, below ${gen.size}`
+      if (gen.kind === 'rsa' && bits !== undefined && bits < gen.size)
+        return `is a ${bits}-bit key, below ${gen.size}`
       return undefined
     } catch {
       return `is not a ${gen.kind} private key in PEM form`
@@ -50,13 +52,16 @@ export function weakness(gen: GeneratorSpec, value: string): string | undefined 
   if (decoder) {
     if (!decoder.valid.test(value)) return `is not ${gen.kind} text`
     symbols = decoder.decode(value)
-    if (symbols.length < gen.size) return `holds ${symbols.length} bytes; ${gen.kind}:${gen.size} needs ${gen.size}`
-  } else if (value.length < gen.size) return `has ${value.length} characters; ${gen.kind}:${gen.size} needs ${gen.size}`
+    if (symbols.length < gen.size)
+      return `holds ${symbols.length} bytes; ${gen.kind}:${gen.size} needs ${gen.size}`
+  } else if (value.length < gen.size)
+    return `has ${value.length} characters; ${gen.kind}:${gen.size} needs ${gen.size}`
   // a random value of n symbols cannot show more than n·log2(min(n, alphabet)) bits; ask for 60% of that
   const alphabet = decoder ? 256 : [...gen.charset!].length
   const ceiling = Math.min(nominalBits(gen), symbols.length * Math.log2(Math.min(symbols.length, alphabet)))
   const bits = measuredBits(symbols)
-  if (bits < 0.6 * ceiling) return `has about ${Math.round(bits)} bits of entropy; a random value has about ${Math.round(ceiling)}`
+  if (bits < 0.6 * ceiling)
+    return `has about ${Math.round(bits)} bits of entropy; a random value has about ${Math.round(ceiling)}`
   return undefined
 }
 
@@ -71,7 +76,10 @@ export function contentProblems(spec: SecretSpec, value: string): ContentProblem
     if (weak) problems.push({ code: 'weak', message: `${spec.name} ${weak}` })
   }
   if (spec.pattern && !spec.pattern.test(value))
-    problems.push({ code: 'pattern', message: `${spec.name} does not match the pattern /${spec.pattern.source}/` })
+    problems.push({
+      code: 'pattern',
+      message: `${spec.name} does not match the pattern /${spec.pattern.source}/`,
+    })
   if (/^\s|\s$/.test(value))
     problems.push({ code: 'whitespace', message: `${spec.name} has leading or trailing whitespace` })
   return problems

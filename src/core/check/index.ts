@@ -13,7 +13,12 @@ import { type Finding, type FindingCode, SEVERITY } from './types.js'
 export interface CheckResult {
   readonly env: string
   readonly findings: Finding[]
-  readonly summary: { secrets: number; errors: number; warnings: number; byCode: Partial<Record<FindingCode, number>> }
+  readonly summary: {
+    secrets: number
+    errors: number
+    warnings: number
+    byCode: Partial<Record<FindingCode, number>>
+  }
 }
 
 function hintFor(code: FindingCode, spec: SecretSpec, env: string): string {
@@ -41,7 +46,10 @@ function hintFor(code: FindingCode, spec: SecretSpec, env: string): string {
 }
 
 /** Values of each secret's primary entry in a store, keyed by secret name. */
-async function primaryValues(store: Store, specs: readonly SecretSpec[]): Promise<Map<string, string | undefined>> {
+async function primaryValues(
+  store: Store,
+  specs: readonly SecretSpec[],
+): Promise<Map<string, string | undefined>> {
   const values = await mapLimit(specs, 64, (spec) => store.read(primaryMember(spec)))
   return new Map(specs.map((spec, i) => [spec.name, values[i]]))
 }
@@ -50,8 +58,21 @@ export async function check(project: Project): Promise<CheckResult> {
   const { manifest, store, environment, fingerprint } = project
   const env = environment.name
   const findings: Finding[] = []
-  const add = (code: FindingCode, spec: SecretSpec, message: string, extra: { hint?: string; path?: string } = {}) =>
-    findings.push({ code, severity: SEVERITY[code], secret: spec.name, env, message, hint: extra.hint ?? hintFor(code, spec, env), ...(extra.path ? { path: extra.path } : {}) })
+  const add = (
+    code: FindingCode,
+    spec: SecretSpec,
+    message: string,
+    extra: { hint?: string; path?: string } = {},
+  ) =>
+    findings.push({
+      code,
+      severity: SEVERITY[code],
+      secret: spec.name,
+      env,
+      message,
+      hint: extra.hint ?? hintFor(code, spec, env),
+      ...(extra.path ? { path: extra.path } : {}),
+    })
 
   const entries = manifest.secrets.flatMap((spec) => membersOf(spec).map((m) => ({ spec, member: m.name })))
   const raw = await mapLimit(entries, 64, (e) => store.read(e.member))
@@ -65,8 +86,15 @@ export async function check(project: Project): Promise<CheckResult> {
     const members = membersOf(spec)
     const absent = members.filter((m) => value.get(m.name) === undefined)
     if (absent.length > 0) {
-      if (isRequiredIn(spec, env) && (absent.length < members.length || value.get(primaryMember(spec)) === undefined))
-        add('missing', spec, `${spec.name} has no value in ${env}${absent.length < members.length ? ` (missing ${absent.map((m) => m.name).join(', ')})` : ''}`)
+      if (
+        isRequiredIn(spec, env) &&
+        (absent.length < members.length || value.get(primaryMember(spec)) === undefined)
+      )
+        add(
+          'missing',
+          spec,
+          `${spec.name} has no value in ${env}${absent.length < members.length ? ` (missing ${absent.map((m) => m.name).join(', ')})` : ''}`,
+        )
       if (value.get(primaryMember(spec)) === undefined) continue
     }
     const current = value.get(primaryMember(spec))!
@@ -77,7 +105,11 @@ export async function check(project: Project): Promise<CheckResult> {
     }
     const row = statusOf(spec, metas.get(primaryMember(spec)), env, now)
     if (row.state === 'overdue')
-      add('overdue', spec, `${spec.name} was last rotated ${row.age} ago; the policy is every ${spec.rotation!.every}`)
+      add(
+        'overdue',
+        spec,
+        `${spec.name} was last rotated ${row.age} ago; the policy is every ${spec.rotation!.every}`,
+      )
   }
 
   for (const names of fingerprintsHere.values())
@@ -93,7 +125,16 @@ export async function check(project: Project): Promise<CheckResult> {
       const spec = ownerOf.get(p.name ?? '')
       const shown = relative(manifest.root, p.path) || '.'
       if (spec) add(p.code, spec, p.message.replace(p.path, shown), { hint: p.hint, path: p.path })
-      else findings.push({ code: p.code, severity: SEVERITY[p.code], secret: '', env, message: p.message.replace(p.path, shown), hint: p.hint, path: p.path })
+      else
+        findings.push({
+          code: p.code,
+          severity: SEVERITY[p.code],
+          secret: '',
+          env,
+          message: p.message.replace(p.path, shown),
+          hint: p.hint,
+          path: p.path,
+        })
     }
   }
 

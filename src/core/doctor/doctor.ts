@@ -7,9 +7,9 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { engineEndpoint, engineGet } from '../../lib/docker.js'
 import { gitRoot, ignoredPaths } from '../../lib/git.js'
+import { permissionProblems } from '../check/files.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
-import { permissionProblems } from '../check/files.js'
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail' | 'skip'
 export interface Probe {
@@ -53,29 +53,59 @@ async function storeProbes(project: Project): Promise<Probe[]> {
   probes.push(
     missing.length === 0
       ? { check: 'secrets present', status: 'ok', message: `every required secret of ${env} has a value` }
-      : { check: 'secrets present', status: 'fail', message: `missing in ${env}: ${missing.join(', ')}`, hint: 'hush gen, then hush set for provided ones' },
+      : {
+          check: 'secrets present',
+          status: 'fail',
+          message: `missing in ${env}: ${missing.join(', ')}`,
+          hint: 'hush gen, then hush set for provided ones',
+        },
     empty.length === 0
       ? { check: 'secrets not empty', status: 'ok', message: 'no empty secret' }
-      : { check: 'secrets not empty', status: 'fail', message: `empty: ${empty.join(', ')}`, hint: 'hush check shows how to refill each' },
+      : {
+          check: 'secrets not empty',
+          status: 'fail',
+          message: `empty: ${empty.join(', ')}`,
+          hint: 'hush check shows how to refill each',
+        },
   )
   if (doubled.length > 0)
-    probes.push({ check: 'encoding', status: 'warn', message: `looks base64-encoded twice: ${doubled.join(', ')}`, hint: 'decode it once before hush set (kubectl get secret … | base64 -d)' })
+    probes.push({
+      check: 'encoding',
+      status: 'warn',
+      message: `looks base64-encoded twice: ${doubled.join(', ')}`,
+      hint: 'decode it once before hush set (kubectl get secret … | base64 -d)',
+    })
   if (store.backingPaths) {
     const perms = await permissionProblems(await store.backingPaths())
     probes.push(
       perms.length === 0
         ? { check: 'permissions', status: 'ok', message: 'files 0600, directory 0700, owned by you' }
-        : { check: 'permissions', status: 'fail', message: perms.map((p) => p.message).join('; '), hint: perms.map((p) => p.hint).join(' && ') },
+        : {
+            check: 'permissions',
+            status: 'fail',
+            message: perms.map((p) => p.message).join('; '),
+            hint: perms.map((p) => p.hint).join(' && '),
+          },
     )
     const root = await gitRoot(store.location)
     if (!root) probes.push({ check: 'git ignore', status: 'skip', message: 'not inside a git work tree' })
     else {
-      const probe = environment.store === 'files' ? join(store.location, '.hush-doctor-probe') : store.location
+      const probe =
+        environment.store === 'files' ? join(store.location, '.hush-doctor-probe') : store.location
       const ignored = await ignoredPaths(root, [probe])
       probes.push(
         ignored.size > 0
-          ? { check: 'git ignore', status: 'ok', message: `${relative(manifest.root, store.location)} is ignored by git` }
-          : { check: 'git ignore', status: 'fail', message: `${relative(manifest.root, store.location) || '.'} is not ignored by git`, hint: `add /${relative(root, store.location)}/ to .gitignore` },
+          ? {
+              check: 'git ignore',
+              status: 'ok',
+              message: `${relative(manifest.root, store.location)} is ignored by git`,
+            }
+          : {
+              check: 'git ignore',
+              status: 'fail',
+              message: `${relative(manifest.root, store.location) || '.'} is not ignored by git`,
+              hint: `add /${relative(root, store.location)}/ to .gitignore`,
+            },
       )
     }
   }
@@ -97,8 +127,17 @@ async function composeProbes(root: string): Promise<Probe[]> {
       .map(([name, s]) => `${name} → ${s!.file}`)
     probes.push(
       broken.length === 0
-        ? { check: 'compose secrets', status: 'ok', message: `${relative(root, file)}: every secret file exists` }
-        : { check: 'compose secrets', status: 'fail', message: `${relative(root, file)} points at missing files: ${broken.join(', ')}`, hint: 'hush gen creates them (the store path must match the compose file: paths)' },
+        ? {
+            check: 'compose secrets',
+            status: 'ok',
+            message: `${relative(root, file)}: every secret file exists`,
+          }
+        : {
+            check: 'compose secrets',
+            status: 'fail',
+            message: `${relative(root, file)} points at missing files: ${broken.join(', ')}`,
+            hint: 'hush gen creates them (the store path must match the compose file: paths)',
+          },
     )
   }
   return probes
@@ -109,16 +148,34 @@ async function dockerProbes(env: Readonly<Record<string, string | undefined>>): 
   const where = endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`
   const info = (await engineGet(endpoint, '/info')) as { Swarm?: { LocalNodeState?: string } } | undefined
   if (!info || typeof info !== 'object')
-    return [{ check: 'docker engine', status: 'warn', message: `no Docker engine answers at ${where}`, hint: 'start dockerd, or set DOCKER_HOST; only needed for swarm environments' }]
+    return [
+      {
+        check: 'docker engine',
+        status: 'warn',
+        message: `no Docker engine answers at ${where}`,
+        hint: 'start dockerd, or set DOCKER_HOST; only needed for swarm environments',
+      },
+    ]
   const swarm = info.Swarm?.LocalNodeState ?? 'inactive'
   return [
     { check: 'docker engine', status: 'ok', message: `engine reachable at ${where}` },
-    { check: 'swarm mode', status: swarm === 'active' ? 'ok' : 'warn', message: `swarm mode is ${swarm}`, ...(swarm === 'active' ? {} : { hint: 'docker swarm init (only needed for swarm environments)' }) },
+    {
+      check: 'swarm mode',
+      status: swarm === 'active' ? 'ok' : 'warn',
+      message: `swarm mode is ${swarm}`,
+      ...(swarm === 'active' ? {} : { hint: 'docker swarm init (only needed for swarm environments)' }),
+    },
   ]
 }
 
 export async function doctor(project: Project): Promise<Probe[]> {
-  const probes: Probe[] = [{ check: 'manifest', status: 'ok', message: `${relative(project.world.cwd, project.manifest.file) || 'hush.yaml'} is valid` }]
+  const probes: Probe[] = [
+    {
+      check: 'manifest',
+      status: 'ok',
+      message: `${relative(project.world.cwd, project.manifest.file) || 'hush.yaml'} is valid`,
+    },
+  ]
   for (const w of project.manifest.warnings) probes.push({ check: 'manifest', status: 'warn', message: w })
   probes.push(...(await storeProbes(project)))
   probes.push(...(await composeProbes(project.manifest.root)))

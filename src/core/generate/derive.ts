@@ -11,11 +11,11 @@ const FILTERS: Record<string, (value: string) => string> = {
 export function renderTemplate(
   name: string,
   template: string,
-  valueOf: (input: string) => string | undefined,
+  valueFor: (input: string) => string | undefined,
 ): string {
   const missing: string[] = []
   const out = template.replace(TEMPLATE_REF, (_, input: string, filter: string | undefined) => {
-    const value = valueOf(input)
+    const value = valueFor(input)
     if (value === undefined) {
       missing.push(input)
       return ''

@@ -64,7 +64,7 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
   const specs = manifest.secrets
   const reads = specs.flatMap((spec) => membersOf(spec).map((m) => m.name))
   const read = await mapLimit(reads, 64, (name) => store.read(name))
-  reads.forEach((name, i) => values.set(name, read[i]))
+  for (const [i, name] of reads.entries()) values.set(name, read[i])
 
   const rows: GenRow[] = []
   const writes: WriteEntry[] = []
@@ -78,7 +78,13 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
     rows.push({ secret: spec.name, entry, action, fingerprint: fp })
   }
   const keep = (spec: SecretSpec, entry: string, note?: string) =>
-    rows.push({ secret: spec.name, entry, action: 'keep', fingerprint: fingerprint(values.get(entry)!), ...(note ? { note } : {}) })
+    rows.push({
+      secret: spec.name,
+      entry,
+      action: 'keep',
+      fingerprint: fingerprint(values.get(entry)!),
+      ...(note ? { note } : {}),
+    })
 
   for (const spec of specs) {
     if (!selected.has(spec.name)) continue
@@ -96,9 +102,17 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
           if (member.role === 'public') {
             const ownerFresh = fresh || values.get(member.name.slice(0, -4)) === undefined
             if (!ownerFresh && existing !== undefined) keep(spec, member.name)
-            else put(spec, member.name, publicKeyOf(mainValue, value?.publicKey), existing === undefined ? 'create' : action, 'generated')
+            else
+              put(
+                spec,
+                member.name,
+                publicKeyOf(mainValue, value?.publicKey),
+                existing === undefined ? 'create' : action,
+                'generated',
+              )
           } else if (fresh) put(spec, member.name, mainValue, action, 'generated')
-          else if (existing === undefined) put(spec, member.name, mainValue, 'create', 'generated') // repair a missing keyring member
+          else if (existing === undefined)
+            put(spec, member.name, mainValue, 'create', 'generated') // repair a missing keyring member
           else keep(spec, member.name)
         }
         break
@@ -113,7 +127,12 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
           return values.get(primaryMember(dep)) === undefined
         })
         if (missing.length > 0) {
-          rows.push({ secret: spec.name, entry: primary, action: 'blocked', note: `waits for ${missing.join(', ')}` })
+          rows.push({
+            secret: spec.name,
+            entry: primary,
+            action: 'blocked',
+            note: `waits for ${missing.join(', ')}`,
+          })
           break
         }
         const value = renderTemplate(spec.name, spec.template, (input) =>
@@ -127,8 +146,14 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
         if (current !== undefined) keep(spec, primary)
         else if (isRequiredIn(spec, env)) {
           needsInput.push(spec.name)
-          rows.push({ secret: spec.name, entry: primary, action: 'needs-input', note: `hush set ${spec.name}` })
-        } else rows.push({ secret: spec.name, entry: primary, action: 'optional', note: `not required in ${env}` })
+          rows.push({
+            secret: spec.name,
+            entry: primary,
+            action: 'needs-input',
+            note: `hush set ${spec.name}`,
+          })
+        } else
+          rows.push({ secret: spec.name, entry: primary, action: 'optional', note: `not required in ${env}` })
         break
     }
   }

@@ -19,13 +19,24 @@ export interface SetResult {
 export function settableSpec(project: Project, name: string): SecretSpec {
   const spec = project.manifest.byName.get(name)
   if (!spec)
-    throw new HushError('HUSH_E_UNKNOWN_SECRET', `secret "${name}" is not declared in ${project.manifest.file}`, {
-      hint: `add it under secrets: (e.g. \`${name}: { provide: true }\`) and run the command again`,
-    })
+    throw new HushError(
+      'HUSH_E_UNKNOWN_SECRET',
+      `secret "${name}" is not declared in ${project.manifest.file}`,
+      {
+        hint: `add it under secrets: (e.g. \`${name}: { provide: true }\`) and run the command again`,
+      },
+    )
   if (spec.source === 'derived' || spec.source === 'fixed')
-    throw new HushError('HUSH_E_NOT_SETTABLE', `${name} is ${spec.source} by the manifest and cannot be set`, {
-      hint: spec.source === 'derived' ? 'set its inputs instead; hush gen recomputes it' : 'edit its value: in hush.yaml',
-    })
+    throw new HushError(
+      'HUSH_E_NOT_SETTABLE',
+      `${name} is ${spec.source} by the manifest and cannot be set`,
+      {
+        hint:
+          spec.source === 'derived'
+            ? 'set its inputs instead; hush gen recomputes it'
+            : 'edit its value: in hush.yaml',
+      },
+    )
   if (isKeyring(spec))
     throw new HushError('HUSH_E_NOT_SETTABLE', `${name} is a key ring (primary and previous keys)`, {
       hint: `rotate it instead: hush rotate ${name}`,
@@ -41,11 +52,17 @@ export async function setSecret(
 ): Promise<SetResult> {
   const spec = settableSpec(project, name)
   if (value.length === 0)
-    throw new HushError('HUSH_E_INPUT', `refusing an empty value for ${name}`, { hint: 'give the value on stdin or at the prompt' })
-  if (spec.pattern && !spec.pattern.test(value))
-    throw new HushError('HUSH_E_INPUT', `the value for ${name} does not match the pattern /${spec.pattern.source}/`, {
-      hint: 'check that you pasted the right value (the pattern is in hush.yaml)',
+    throw new HushError('HUSH_E_INPUT', `refusing an empty value for ${name}`, {
+      hint: 'give the value on stdin or at the prompt',
     })
+  if (spec.pattern && !spec.pattern.test(value))
+    throw new HushError(
+      'HUSH_E_INPUT',
+      `the value for ${name} does not match the pattern /${spec.pattern.source}/`,
+      {
+        hint: 'check that you pasted the right value (the pattern is in hush.yaml)',
+      },
+    )
   const placeholder = placeholderReason(value)
   if (placeholder && !options.allowPlaceholder)
     throw new HushError('HUSH_E_INPUT', `the value for ${name} ${placeholder}`, {
@@ -63,7 +80,9 @@ export async function setSecret(
     rotated: true,
   })
   await project.audit.append([{ action: 'set', secret: name, env, fp }], project.actor, at)
-  const derived = (await gen(project, { names: [name] })).rows.filter((r) => r.secret !== name && r.action !== 'keep')
+  const derived = (await gen(project, { names: [name] })).rows.filter(
+    (r) => r.secret !== name && r.action !== 'keep',
+  )
   return {
     secret: name,
     env,

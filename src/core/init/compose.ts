@@ -40,10 +40,17 @@ export function readCompose(text: string, file: string): ComposeFacts {
   const doc = parseDocument(text, { merge: true, prettyErrors: true })
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!
-    throw new HushError('HUSH_E_USAGE', `${file} is not valid YAML (line ${first.linePos?.[0].line ?? '?'})`, {
-      hint: 'fix the compose file, or leave it out of --from',
-      items: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: e.message.split('\n')[0]! })),
-    })
+    throw new HushError(
+      'HUSH_E_USAGE',
+      `${file} is not valid YAML (line ${first.linePos?.[0].line ?? '?'})`,
+      {
+        hint: 'fix the compose file, or leave it out of --from',
+        items: doc.errors.map((e) => ({
+          path: `line ${e.linePos?.[0].line ?? '?'}`,
+          message: e.message.split('\n')[0]!,
+        })),
+      },
+    )
   }
   const top = doc.toJS({ maxAliasCount: 1000 }) as unknown
   const facts: ComposeFacts = { secrets: [], services: [], warnings: [] }
@@ -52,7 +59,8 @@ export function readCompose(text: string, file: string): ComposeFacts {
     return facts
   }
   if (isObj(top.secrets))
-    for (const [raw, spec] of Object.entries(top.secrets)) facts.secrets.push(readSecret(raw, spec, file, facts))
+    for (const [raw, spec] of Object.entries(top.secrets))
+      facts.secrets.push(readSecret(raw, spec, file, facts))
   if (isObj(top.services))
     for (const [name, spec] of Object.entries(top.services))
       if (isObj(spec)) facts.services.push(readService(name, spec))
@@ -66,7 +74,9 @@ function readSecret(raw: string, spec: unknown, composeFile: string, facts: Comp
   if (fileText !== undefined) {
     const path = withDefaults(fileText)
     if (path === undefined)
-      facts.warnings.push(`compose secret ${JSON.stringify(raw)}: file ${fileText} uses a variable without a default`)
+      facts.warnings.push(
+        `compose secret ${JSON.stringify(raw)}: file ${fileText} uses a variable without a default`,
+      )
     else secret.file = resolve(dirname(composeFile), path)
   }
   const fromEnv = scalar(spec.environment)

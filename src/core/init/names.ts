@@ -5,10 +5,14 @@ import { NAME_PATTERN } from '../../lib/names.js'
 const PROJECT_PATTERN = /^[a-z0-9][a-z0-9_.-]*$/
 const ENV_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-/** `Db-Password` → `db_password`; undefined when the result is still not `[a-z0-9_]+` (e.g. `../etc/passwd`). */
+/**
+ * `Db-Password` → `db_password`; undefined when the result is still not
+ * `[a-z0-9_]+` (e.g. `../etc/passwd`), or is `__proto__`, which the schema's
+ * records drop without a word.
+ */
 export function secretNameOf(raw: string): string | undefined {
   const name = raw.toLowerCase().replaceAll('-', '_')
-  return NAME_PATTERN.test(name) ? name : undefined
+  return NAME_PATTERN.test(name) && name !== '__proto__' ? name : undefined
 }
 
 /** The project name: the root directory's basename, lower-cased, reduced to `[a-z0-9][a-z0-9_.-]*`. */

@@ -30,6 +30,8 @@ export interface InferredSecret {
 /** Everything `hush init` inferred, before rendering. */
 export interface Inference {
   project: string
+  /** the files it was inferred from, relative to the root (posix); named in the manifest's header */
+  sources?: string[]
   /** the files store directory the compose files read from, relative to the root (posix) */
   storePath: string | undefined
   secrets: InferredSecret[]

@@ -20,6 +20,12 @@ export function durationMs(text: string): number {
 export function formatAge(ms: number): string {
   const abs = Math.abs(ms)
   const [unit, size] =
-    abs >= 86_400_000 ? ['d', 86_400_000] : abs >= 3_600_000 ? ['h', 3_600_000] : abs >= 60_000 ? ['m', 60_000] : ['s', 1000]
+    abs >= 86_400_000
+      ? ['d', 86_400_000]
+      : abs >= 3_600_000
+        ? ['h', 3_600_000]
+        : abs >= 60_000
+          ? ['m', 60_000]
+          : ['s', 1000]
   return `${Math.floor(ms / (size as number))}${unit}`
 }

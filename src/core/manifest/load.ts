@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { HushError, ioError } from '../../lib/errors.js'
-import { type Problems, normalizeManifest } from './normalize.js'
+import { normalizeManifest, type Problems } from './normalize.js'
 import { applyRules } from './rules.js'
 import { manifestSchema } from './schema.js'
 import type { Manifest } from './types.js'
@@ -28,7 +28,11 @@ type Issue = z.core.$ZodIssue
 /** `secrets.jwt_secret.rotate`; a key that is not a plain name is quoted: `secrets["../etc"]`. */
 function dottedPath(path: readonly PropertyKey[]): string {
   const text = path
-    .map((p) => (typeof p === 'number' || /^[A-Za-z0-9_$-]+$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`))
+    .map((p) =>
+      typeof p === 'number' || /^[A-Za-z0-9_$-]+$/.test(String(p))
+        ? `.${String(p)}`
+        : `[${JSON.stringify(String(p))}]`,
+    )
     .join('')
   return text.replace(/^\./, '') || '(top level)'
 }
@@ -62,9 +66,20 @@ export function parseManifest(text: string, file: string): Manifest {
   if (doc.errors.length > 0)
     throw new HushError('HUSH_E_MANIFEST_INVALID', `${file} is not valid YAML`, {
       hint: 'fix the YAML syntax at the line shown',
-      items: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: e.message.split('\n')[0]! })),
+      items: doc.errors.map((e) => ({
+        path: `line ${e.linePos?.[0].line ?? '?'}`,
+        message: e.message.split('\n')[0]!,
+      })),
     })
-  const parsed = manifestSchema.safeParse(doc.toJS() ?? {})
+  const raw = doc.toJS() ?? {}
+  // zod records drop a "__proto__" key silently; refuse it instead of losing a secret
+  for (const section of ['secrets', 'services', 'environments', 'rotators'])
+    if (raw && typeof raw[section] === 'object' && raw[section] && Object.hasOwn(raw[section], '__proto__'))
+      throw new HushError('HUSH_E_MANIFEST_INVALID', `${file} has 1 problem(s)`, {
+        hint: 'rename it',
+        items: [{ path: `${section}.__proto__`, message: 'this name is reserved' }],
+      })
+  const parsed = manifestSchema.safeParse(raw)
   const fail = (lines: string[]): never => {
     throw new HushError('HUSH_E_MANIFEST_INVALID', `${file} has ${lines.length} problem(s)`, {
       hint: 'see the schema in schema/hush.schema.json or the manifest reference in the README',
@@ -85,9 +100,13 @@ export function parseManifest(text: string, file: string): Manifest {
 export async function loadManifest(cwd: string): Promise<Manifest> {
   const file = findManifest(cwd)
   if (!file)
-    throw new HushError('HUSH_E_MANIFEST_NOT_FOUND', `no ${MANIFEST_FILE} in ${resolve(cwd)} or any parent directory`, {
-      hint: 'run `hush init` to create one, or pass -C DIR',
-    })
+    throw new HushError(
+      'HUSH_E_MANIFEST_NOT_FOUND',
+      `no ${MANIFEST_FILE} in ${resolve(cwd)} or any parent directory`,
+      {
+        hint: 'run `hush init` to create one, or pass -C DIR',
+      },
+    )
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')

@@ -37,7 +37,11 @@ export interface Problems {
   warnings: string[]
 }
 
-export function normalizeGenerator(raw: string | RawGenerator, at: string, problems: Problems): GeneratorSpec {
+export function normalizeGenerator(
+  raw: string | RawGenerator,
+  at: string,
+  problems: Problems,
+): GeneratorSpec {
   const obj: RawGenerator =
     typeof raw === 'string'
       ? (() => {
@@ -57,7 +61,8 @@ export function normalizeGenerator(raw: string | RawGenerator, at: string, probl
   let charset = obj.charset ?? LETTERS_DIGITS + (kind === 'password' ? (obj.symbols ?? DEFAULT_SYMBOLS) : '')
   if (obj.exclude) charset = [...charset].filter((c) => !obj.exclude!.includes(c)).join('')
   charset = [...new Set(charset)].join('')
-  if (charset.length < 2) problems.errors.push(`${at}: the character set needs at least 2 distinct characters`)
+  if (charset.length < 2)
+    problems.errors.push(`${at}: the character set needs at least 2 distinct characters`)
   if (size < 8) problems.warnings.push(`${at}: ${size} characters is short; use 16 or more`)
   return { kind, size, charset }
 }
@@ -126,10 +131,13 @@ function normalizeSecret(
     if (raw.derive !== undefined) {
       const inputs = [...raw.derive.matchAll(TEMPLATE_REF)].map((m) => {
         if (m[2] && !(TEMPLATE_FILTERS as readonly string[]).includes(m[2]))
-          problems.errors.push(`${at}.derive: unknown filter "${m[2]}" (use ${TEMPLATE_FILTERS.join(' or ')})`)
+          problems.errors.push(
+            `${at}.derive: unknown filter "${m[2]}" (use ${TEMPLATE_FILTERS.join(' or ')})`,
+          )
         return m[1]!
       })
-      if (inputs.length === 0) problems.errors.push(`${at}.derive: the template references no secret ({{name}})`)
+      if (inputs.length === 0)
+        problems.errors.push(`${at}.derive: the template references no secret ({{name}})`)
       return { ...base, source: 'derived', template: raw.derive, inputs: [...new Set(inputs)] }
     }
     return { ...base, source: 'provided' }
@@ -162,7 +170,12 @@ function normalizeEnvironments(raw: RawManifest, root: string): Map<string, Envi
   return envs
 }
 
-export function normalizeManifest(raw: RawManifest, file: string, root: string, problems: Problems): Manifest {
+export function normalizeManifest(
+  raw: RawManifest,
+  file: string,
+  root: string,
+  problems: Problems,
+): Manifest {
   const defaultEvery = raw.defaults?.rotate
   const unordered: SecretSpec[] = []
   for (const [name, rawSecret] of Object.entries(raw.secrets)) {

@@ -37,9 +37,13 @@ export function applyRules(manifest: Manifest, problems: Problems): Manifest {
     if (spec.required !== 'all')
       for (const env of spec.required)
         if (!envNames.has(env))
-          problems.errors.push(`${at}.required: unknown environment "${env}" (have ${[...envNames].join(', ')})`)
+          problems.errors.push(
+            `${at}.required: unknown environment "${env}" (have ${[...envNames].join(', ')})`,
+          )
     if (spec.rotation?.via && !manifest.rotators[spec.rotation.via])
-      problems.errors.push(`${at}.rotate.via: unknown rotator "${spec.rotation.via}" (declare it under rotators:)`)
+      problems.errors.push(
+        `${at}.rotate.via: unknown rotator "${spec.rotation.via}" (declare it under rotators:)`,
+      )
     for (const member of membersOf(spec)) {
       const owner = memberOwner.get(member.name)
       if (owner && owner !== spec.name)

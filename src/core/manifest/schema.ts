@@ -23,11 +23,9 @@ const name = (what: string) =>
   z.string().regex(NAME, { error: `expected a ${what} of lower-case letters, digits and underscores` })
 const duration = z.string().regex(DURATION_PATTERN, { error: 'expected a duration like 30d' })
 
-const generatorString = z
-  .string()
-  .regex(new RegExp(`^(${GENERATOR_KINDS.join('|')})(:\\d+)?$`), {
-    error: `expected kind[:size] with kind one of ${GENERATOR_KINDS.join(', ')} (e.g. base64:32, password:24)`,
-  })
+const generatorString = z.string().regex(new RegExp(`^(${GENERATOR_KINDS.join('|')})(:\\d+)?$`), {
+  error: `expected kind[:size] with kind one of ${GENERATOR_KINDS.join(', ')} (e.g. base64:32, password:24)`,
+})
 
 const generatorObject = z
   .strictObject({
@@ -44,8 +42,13 @@ const rotateObject = z.strictObject({
   every: duration.optional().describe('rotation period, e.g. 30d'),
   strategy: z.enum(['replace', 'keyring', 'manual']).optional(),
   grace: duration.optional().describe('how long the previous value stays valid (keyring)'),
-  via: name('rotator name').optional().describe('the rotator (from `rotators:`) that applies the value to a server'),
-  mirror: z.boolean().optional().describe('keyring: also keep <name> as a copy of the primary (default true)'),
+  via: name('rotator name')
+    .optional()
+    .describe('the rotator (from `rotators:`) that applies the value to a server'),
+  mirror: z
+    .boolean()
+    .optional()
+    .describe('keyring: also keep <name> as a copy of the primary (default true)'),
 })
 
 const secret = z
@@ -53,8 +56,14 @@ const secret = z
     description: z.string().optional(),
     category: z.string().optional(),
     generate: z.union([generatorString, generatorObject]).optional(),
-    value: z.string().optional().describe('a fixed value, still distributed like a secret (e.g. a user name)'),
-    derive: z.string().optional().describe('a template over other secrets: "postgresql://{{user}}:{{password}}@db/app"'),
+    value: z
+      .string()
+      .optional()
+      .describe('a fixed value, still distributed like a secret (e.g. a user name)'),
+    derive: z
+      .string()
+      .optional()
+      .describe('a template over other secrets: "postgresql://{{user}}:{{password}}@db/app"'),
     provide: z.literal(true).optional().describe('a person supplies the value with `hush set`'),
     required: z.array(z.string()).optional().describe('the environments that need it (default: all)'),
     optional: z.boolean().optional(),

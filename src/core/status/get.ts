@@ -3,7 +3,7 @@ import { HushError } from '../../lib/errors.js'
 import { membersOf } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
-import { statusOf, type StatusRow } from './status.js'
+import { type StatusRow, statusOf } from './status.js'
 
 export interface SecretInfo extends StatusRow {
   readonly entry: string
@@ -19,7 +19,8 @@ export interface SecretInfo extends StatusRow {
 /** The secret owning a store entry name (`jwt_secret_previous` → `jwt_secret`). */
 function resolveEntry(project: Project, name: string): SecretSpec {
   const { manifest } = project
-  const spec = manifest.byName.get(name) ?? manifest.secrets.find((s) => membersOf(s).some((m) => m.name === name))
+  const spec =
+    manifest.byName.get(name) ?? manifest.secrets.find((s) => membersOf(s).some((m) => m.name === name))
   if (!spec)
     throw new HushError('HUSH_E_UNKNOWN_SECRET', `secret "${name}" is not declared in ${manifest.file}`, {
       hint: 'run `hush status` to list the secrets',
@@ -59,6 +60,10 @@ export async function revealSecret(project: Project, name: string): Promise<stri
       hint: spec.source === 'provided' ? `hush set ${spec.name}` : 'hush gen',
     })
   const at = project.world.now().toISOString()
-  await project.audit.append([{ action: 'reveal', secret: entry, env, fp: project.fingerprint(value) }], project.actor, at)
+  await project.audit.append(
+    [{ action: 'reveal', secret: entry, env, fp: project.fingerprint(value) }],
+    project.actor,
+    at,
+  )
   return value
 }

@@ -1,9 +1,10 @@
 /** `hush status`: version, age and rotation policy of every secret in an environment. */
+
+import type { StoredSecret } from '../../stores/types.js'
 import { formatAge } from '../manifest/duration.js'
 import { isRequiredIn, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
-import type { StoredSecret } from '../../stores/types.js'
 
 export type SecretState = 'ok' | 'overdue' | 'missing' | 'needs-input' | 'optional'
 
@@ -32,10 +33,19 @@ export function lastRotation(meta: StoredSecret): string {
 }
 
 /** The status of one secret given its metadata (or none) and a clock. */
-export function statusOf(spec: SecretSpec, meta: StoredSecret | undefined, env: string, now: Date): StatusRow {
+export function statusOf(
+  spec: SecretSpec,
+  meta: StoredSecret | undefined,
+  env: string,
+  now: Date,
+): StatusRow {
   const base = { secret: spec.name, source: spec.source }
   if (!meta) {
-    const state: SecretState = !isRequiredIn(spec, env) ? 'optional' : spec.source === 'provided' ? 'needs-input' : 'missing'
+    const state: SecretState = !isRequiredIn(spec, env)
+      ? 'optional'
+      : spec.source === 'provided'
+        ? 'needs-input'
+        : 'missing'
     return { ...base, state }
   }
   const since = Date.parse(lastRotation(meta))
@@ -58,7 +68,9 @@ export async function status(project: Project): Promise<StatusResult> {
   const env = project.environment.name
   const metas = new Map((await project.store.list()).map((m) => [m.name, m]))
   const now = project.world.now()
-  const rows = project.manifest.secrets.map((spec) => statusOf(spec, metas.get(primaryMember(spec)), env, now))
+  const rows = project.manifest.secrets.map((spec) =>
+    statusOf(spec, metas.get(primaryMember(spec)), env, now),
+  )
   return {
     env,
     store: `${project.environment.store} ${project.store.location}`,

@@ -1,0 +1,100 @@
+/**
+ * Plant canary values in every secret and run every command of the foundation:
+ * no canary may appear in stdout, stderr, the audit log or metadata — except
+ * the output of `get --reveal`, which exists to print it.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { type CliResult, hush, tmpProject } from '../helpers/project.js'
+
+const CANARY = {
+  hf_token: 'hf_CANARYhf0123456789abcdefghijklmnopq',
+  api_key: 'sk-CANARY-apikey-7f3e2d1c0b9a',
+  db_password: 'CANARYdbpw-9d8c7b6a5f4e3d2c',
+}
+
+const manifest = `version: 1
+project: canary
+environments:
+  development: { path: secrets/dev }
+  staging: { store: dotenv, path: staging.env }
+secrets:
+  hf_token: { provide: true, pattern: '^hf_[A-Za-z0-9]{30,}$' }
+  api_key: { provide: true }
+  db_password: { provide: true }
+  session_key: { generate: base64:32 }
+  db_url: { derive: "postgresql://app:{{db_password | url}}@db/app" }
+`
+
+/** Everything hush keeps besides values: its state dir and the store metadata. */
+function allText(dir: string): string {
+  const out: string[] = []
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else out.push(readFileSync(p, 'utf8'))
+    }
+  }
+  walk(join(dir, '.hush'))
+  walk(join(dir, 'secrets', 'dev', '.hush'))
+  return out.join('\n')
+}
+
+describe('no command prints a secret value', () => {
+  it('keeps every canary out of every output, log and audit line', async () => {
+    const dir = tmpProject(manifest, { git: true })
+    writeFileSync(join(dir, '.gitignore'), '/secrets/\n.hush/\nstaging.env\n')
+    const outputs: CliResult[] = []
+    const run = async (args: string[], input?: string) => {
+      const r = await hush(args, { cwd: dir, ...(input !== undefined ? { input } : {}) })
+      outputs.push(r)
+      return r
+    }
+    for (const [name, value] of Object.entries(CANARY)) {
+      expect((await run(['set', name, '--stdin'], value)).code).toBe(0)
+      expect((await run(['set', name, '--stdin', '-e', 'staging'], value)).code).toBe(0)
+    }
+    // refusals must not echo the value either
+    expect((await run(['set', 'hf_token', '--stdin'], 'CANARY-does-not-match-pattern')).code).toBe(2)
+    expect((await run(['set', 'api_key', '--stdin'], 'CHANGEME-CANARY-placeholder')).code).toBe(2)
+    for (const args of [
+      ['gen'],
+      ['gen', '--force', '--json'],
+      ['gen', '-e', 'staging'],
+      ['check'],
+      ['check', '-e', 'staging'],
+      ['check', '--format', 'json'],
+      ['check', '--format', 'sarif'],
+      ['status'],
+      ['status', '--json'],
+      ['get', 'hf_token'],
+      ['get', 'db_url', '--json'],
+      ['audit'],
+      ['audit', 'tail', '--json'],
+      ['audit', 'verify'],
+      ['doctor'],
+      ['doctor', '--json'],
+      ['--help'],
+      ['init', '-o', 'scratch.yaml'],
+    ])
+      await run(args)
+    const reveal = await hush(['get', 'hf_token', '--reveal'], { cwd: dir })
+    expect(reveal.stdout).toBe(CANARY.hf_token)
+
+    const everything = [...outputs.flatMap((r) => [r.stdout, r.stderr]), allText(dir)].join('\n')
+    const planted = [
+      ...Object.values(CANARY),
+      'CANARY-does-not-match-pattern',
+      'CHANGEME-CANARY-placeholder',
+      encodeURIComponent(CANARY.db_password),
+    ]
+    for (const value of planted)
+      expect(everything.includes(value), `leaked ${value.slice(0, 6)}…`).toBe(false)
+    expect(everything).not.toContain('CANARY')
+    // the reveal was audited
+    const audit = await hush(['audit', '--json'], { cwd: dir })
+    expect(JSON.parse(audit.stdout).entries.some((e: { action: string }) => e.action === 'reveal')).toBe(true)
+  })
+})

@@ -129,3 +129,11 @@ describe('manifest names', () => {
     ])
   })
 })
+
+describe('manifest duplicates', () => {
+  it('reports a secret defined twice with its line', () => {
+    expect(problemsOf(`${head}secrets:\n  a: { value: x }\n  a: { value: y }\n`)).toEqual([
+      'line 5: secrets.a is defined twice',
+    ])
+  })
+})

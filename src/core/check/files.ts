@@ -1,5 +1,5 @@
 /** Rules about the files behind a local store: mode, owner, git. */
-import { promises as fs } from 'node:fs'
+import { type Stats, statSync } from 'node:fs'
 import { gitRoot, ignoredPaths, trackedPaths } from '../../lib/git.js'
 import type { BackingPath } from '../../stores/types.js'
 import type { FindingCode } from './types.js'
@@ -12,13 +12,21 @@ export interface FileProblem {
   readonly hint: string
 }
 
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path) // tiny metadata calls: synchronous is several times faster than the thread pool
+  } catch {
+    return undefined
+  }
+}
+
 const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0')
 
 export async function permissionProblems(paths: readonly BackingPath[]): Promise<FileProblem[]> {
   const uid = process.getuid?.()
   const problems: FileProblem[] = []
   for (const p of paths) {
-    const st = await fs.stat(p.path).catch(() => undefined)
+    const st = statOrUndefined(p.path)
     if (!st) continue
     const wanted = p.type === 'dir' ? 0o700 : 0o600
     // stricter is fine (0400); anything for group or others, or execute on a file, is not

@@ -79,7 +79,7 @@ function duplicateKeys(doc: Document, lines: LineCounter): ErrorItem[] {
         seen.add(key)
         walk(pair.value as Node, at)
       }
-    } else if (isSeq(node)) node.items.forEach((item, i) => walk(item as Node, `${path}.${i}`))
+    } else if (isSeq(node)) for (const [i, item] of node.items.entries()) walk(item as Node, `${path}.${i}`)
   }
   walk(doc.contents, '')
   return found

@@ -29,19 +29,14 @@ export interface DotenvEntry {
 }
 
 interface Assignment extends DotenvEntry {
-  readonly keyEnd: number
-  /** the value as written, without blanks around it; with no value, the empty span after `=` or `:` */
-  readonly valueStart: number
-  readonly valueEnd: number
+  /** where the value is written, without blanks around it; with no value, just after `=` or `:` */
+  readonly rhs: readonly [number, number]
 }
 
 /** dotenv reads CRLF and CR as LF; `at[i]` is where the i-th character of `text` sits in `src`. */
 function normalize(src: string): { text: string; at: number[] } {
   const at: number[] = []
-  for (let i = 0; i < src.length; i++) {
-    at.push(i)
-    if (src[i] === '\r' && src[i + 1] === '\n') i++
-  }
+  for (let i = 0; i < src.length; i += src.startsWith('\r\n', i) ? 2 : 1) at.push(i)
   at.push(src.length)
   return { text: src.replace(/\r\n?/g, '\n'), at }
 }
@@ -57,27 +52,24 @@ function cook(raw: string): string {
 
 function scan(src: string): Assignment[] {
   const { text, at } = normalize(src)
-  const found: Assignment[] = []
-  for (const m of text.matchAll(LINE)) {
-    const raw = m[2]
-    const keyEnd = m.indices![1]![1]
-    let valueStart: number
-    let valueEnd: number
-    if (raw === undefined) {
-      SEPARATOR.lastIndex = keyEnd
-      valueStart = valueEnd = keyEnd + SEPARATOR.exec(text)![0].length
-    } else {
-      const written = raw.trimEnd()
-      valueEnd = m.indices![2]![0] + written.length
-      valueStart = m.indices![2]![0] + BLANKS.exec(written)![0].length
+  return [...text.matchAll(LINE)].map((m) => {
+    const raw = m[2] ?? ''
+    const written = raw.trimEnd()
+    let from = m.indices![2]?.[0] ?? 0
+    let to = from + written.length
+    from += BLANKS.exec(written)![0].length
+    if (written === '') {
+      // blanks after `KEY:` may be on the next line; the assignment itself stays on this one
+      SEPARATOR.lastIndex = m.indices![1]![1]
+      SEPARATOR.exec(text)
+      from = to = SEPARATOR.lastIndex
     }
-    REST.lastIndex = valueEnd
-    const end = valueEnd + REST.exec(text)![0].length
+    REST.lastIndex = to
+    REST.exec(text)
     const start = m.index + m[0].length - m[0].trimStart().length
-    const [s, k, vs, ve, e] = [start, keyEnd, valueStart, valueEnd, end].map((i) => at[i]!) as [number, number, number, number, number]
-    found.push({ key: m[1]!, value: cook(raw ?? ''), start: s, end: e, keyEnd: k, valueStart: vs, valueEnd: ve })
-  }
-  return found
+    const rhs = [at[from]!, at[to]!] as const
+    return { key: m[1]!, value: cook(raw), start: at[start]!, end: at[REST.lastIndex]!, rhs }
+  })
 }
 
 export function parseDotenv(src: string): DotenvEntry[] {
@@ -100,8 +92,7 @@ function assertKey(key: string): void {
 }
 
 // a quote the regex would take for the closing one: not escaped by a backslash
-const bare = (quote: string) => new RegExp(`(?:^|[^\\\\])${quote}`)
-const BARE = { "'": bare("'"), '"': bare('"'), '`': bare('`') }
+const hasBare = (quote: string, value: string) => new RegExp(`(?:^|[^\\\\])${quote}`).test(value)
 
 /**
  * Every right-hand side that dotenv reads back as exactly `value` whatever follows on later
@@ -114,30 +105,28 @@ function quotings(value: string): string[] {
   const forms: string[] = PLAIN.test(value) ? [value] : []
   if (!value.endsWith('\\')) {
     const cr = value.includes('\r')
-    if (!cr && !BARE["'"].test(value)) forms.push(`'${value}'`)
-    if (!BARE['"'].test(value) && !/\\[nr]/.test(value))
+    if (!cr && !hasBare("'", value)) forms.push(`'${value}'`)
+    if (!hasBare('"', value) && !/\\[nr]/.test(value))
       forms.push(`"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`)
-    if (!cr && !BARE['`'].test(value)) forms.push(`\`${value}\``)
+    if (!cr && !hasBare('`', value)) forms.push(`\`${value}\``)
   }
   // \u2028 and \u2029 end a line for the `m` flag of cook()'s quote stripping
   if (value === value.trim() && !/^['"`]|[#\r\n\u2028\u2029]/.test(value)) forms.push(value)
   return [...new Set(forms)]
 }
 
-function unrepresentable(key: string): HushError {
-  return new HushError(
+/** The right-hand side of `key=` that dotenv reads back as exactly `value`. */
+export function quoteDotenvValue(key: string, value: string): string {
+  const [form] = quotings(value)
+  if (form !== undefined) return form
+  throw new HushError(
     'HUSH_E_DOTENV_UNREPRESENTABLE',
     `the value of ${key} cannot be written to a .env file without changing it`,
     { hint: 'dotenv reads every quoting of it back differently; use the files store for this secret' },
   )
 }
 
-/** The right-hand side of `key=` that dotenv reads back as exactly `value`. */
-export function quoteDotenvValue(key: string, value: string): string {
-  const [form] = quotings(value)
-  if (form === undefined) throw unrepresentable(key)
-  return form
-}
+const OPEN_QUOTE = { hint: 'a line above it probably opens a quote it never closes; fix that line by hand' }
 
 function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a)
@@ -151,25 +140,21 @@ function sameRecord(a: Record<string, string>, b: Record<string, string>): boole
  */
 export function upsertDotenv(src: string, key: string, value: string): string {
   assertKey(key)
-  const forms = quotings(value)
-  if (forms.length === 0) throw unrepresentable(key)
+  quoteDotenvValue(key, value) // refuses a value that no quoting carries
   const entries = scan(src)
   const last = entries.filter((e) => e.key === key).at(-1)
   const eol = src.includes('\r\n') ? '\r\n' : '\n'
   const want = { ...toRecord(entries), [key]: value }
-  for (const form of forms) {
+  for (const form of quotings(value)) {
     const rhs = form.replace(/\n/g, eol)
     const out = last
       ? // `KEY:` with no value needs its blank back
-        `${src.slice(0, last.valueStart).replace(/:$/, ': ')}${rhs}${src.slice(last.valueEnd)}`
+        `${src.slice(0, last.rhs[0]).replace(/:$/, ': ')}${rhs}${src.slice(last.rhs[1])}`
       : `${src}${src === '' || /[\r\n]$/.test(src) ? '' : eol}${key}=${rhs}${eol}`
     if (sameRecord(toRecord(scan(out)), want)) return out
   }
-  throw new HushError(
-    'HUSH_E_DOTENV_UNREPRESENTABLE',
-    `${key} cannot be written to this .env file without changing how its other lines are read`,
-    { hint: 'a line above it probably opens a quote it never closes; fix that line by hand' },
-  )
+  const why = `${key} cannot be written to this .env file without changing how its other lines are read`
+  throw new HushError('HUSH_E_DOTENV_UNREPRESENTABLE', why, OPEN_QUOTE)
 }
 
 /** Remove every assignment of `key`, with its line terminator. */
@@ -184,8 +169,10 @@ export function removeDotenv(src: string, key: string): string {
   }
   const want = Object.fromEntries(Object.entries(toRecord(entries)).filter(([k]) => k !== key))
   if (!sameRecord(toRecord(scan(out)), want))
-    throw new HushError('HUSH_E_STORE_CORRUPT', `removing ${key} would change how other lines of the .env file are read`, {
-      hint: 'a line above it probably opens a quote it never closes; fix that line by hand',
-    })
+    throw new HushError(
+      'HUSH_E_STORE_CORRUPT',
+      `removing ${key} would change how the other lines of the .env file are read`,
+      OPEN_QUOTE,
+    )
   return out
 }

@@ -9,6 +9,7 @@ import { HushError } from '../lib/errors.js'
 import { type Fingerprinter, fingerprinter, loadFingerprintKey } from '../lib/fingerprint.js'
 import { ensurePrivateDir } from '../lib/fs-safe.js'
 import { acquireLock } from '../lib/lock.js'
+import { envNameOf as defaultEnvName } from '../lib/names.js'
 import { openStore } from '../stores/index.js'
 import type { Store } from '../stores/types.js'
 import { AuditLog } from './audit/log.js'
@@ -63,7 +64,7 @@ export async function openProject(world: World, envName: string | undefined): Pr
   const fingerprint = fingerprinter(await loadFingerprintKey(stateDir))
   const envNames = new Map<string, string>()
   for (const spec of manifest.secrets) envNames.set(spec.name, spec.env)
-  const envNameOf = (member: string) => envNames.get(member) ?? member.toUpperCase().replace('.', '_')
+  const envNameOf = (member: string) => envNames.get(member) ?? defaultEnvName(member)
   const storeFor = (env: EnvironmentSpec) => openStore(env, fingerprint, envNameOf)
   return {
     manifest,

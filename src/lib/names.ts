@@ -23,7 +23,7 @@ function unsafeName(name: string, where: string): HushError {
   })
 }
 
-/** Default environment variable name of a secret. */
+/** Default environment variable name of a secret or store entry (`signing_key.pub` → `SIGNING_KEY_PUB`). */
 export function envNameOf(name: string): string {
-  return name.toUpperCase()
+  return name.toUpperCase().replace('.', '_')
 }

@@ -8,15 +8,13 @@
 import { promises as fs } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { readIfExists, writeFileAtomic } from '../lib/fs-safe.js'
-import { assertMemberName } from '../lib/names.js'
+import { assertMemberName, envNameOf as defaultEnvNameOf } from '../lib/names.js'
 import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from './dotenv-format.js'
 import { MetaFile } from './meta.js'
 import type { BackingPath, SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 
 /** Maps a store entry (`jwt_secret_primary`, `signing_key.pub`) to its key in the file. */
 export type EnvNameOf = (name: string) => string
-
-export const defaultEnvNameOf: EnvNameOf = (name) => name.toUpperCase().replace('.', '_')
 
 export class DotenvStore implements Store {
   readonly kind = 'dotenv'

@@ -4,9 +4,10 @@ import type { Streams } from './output.js'
 export function promptHidden(streams: Streams, question: string): Promise<string> {
   const { stdin, stderr } = streams
   return new Promise((resolve, reject) => {
-    stderr.write(question)
+    // echo off before the prompt appears, so that nothing typed in answer to it is echoed
     stdin.setRawMode?.(true)
     stdin.resume()
+    stderr.write(question)
     let value = ''
     const done = (err?: Error) => {
       stdin.setRawMode?.(false)

@@ -26,12 +26,18 @@ async function composeFiles(root: string): Promise<string[]> {
   return dirs.flatMap((d) => COMPOSE_FILES.map((f) => join(d, f))).filter((f) => existsSync(f))
 }
 
-/** A value that decodes from base64 to text that is itself base64: a Kubernetes classic. */
+/**
+ * A value base64-encoded twice (a Kubernetes classic): decoding it once gives
+ * base64 text again — with base64's own `+/=` characters, or decoding to
+ * printable text. Plain alphanumerics (hex, user names) are valid base64 too,
+ * so they alone do not count.
+ */
 export function looksDoubleBase64(value: string): boolean {
   const b64 = /^[A-Za-z0-9+/]{16,}={0,2}$/
   if (!b64.test(value) || value.length % 4 !== 0) return false
-  const inner = Buffer.from(value, 'base64').toString('utf8')
-  return b64.test(inner) && inner.length % 4 === 0 && Buffer.from(inner, 'base64').length >= 12
+  const once = Buffer.from(value, 'base64').toString('latin1')
+  if (!b64.test(once) || once.length % 4 !== 0) return false
+  return /[+/=]/.test(once) || /^[\x20-\x7e]{8,}$/.test(Buffer.from(once, 'base64').toString('latin1'))
 }
 
 async function storeProbes(project: Project): Promise<Probe[]> {

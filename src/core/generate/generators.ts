@@ -53,22 +53,3 @@ export function nominalBits(spec: GeneratorSpec): number {
       return 0 // key material is checked by parsing it, not by counting characters
   }
 }
-
-/** The length a freshly generated value has, or undefined when it varies (keys). */
-export function expectedLength(spec: GeneratorSpec): number | undefined {
-  switch (spec.kind) {
-    case 'base64':
-      return 4 * Math.ceil(spec.size / 3)
-    case 'base64url':
-      return Math.ceil((spec.size * 4) / 3)
-    case 'hex':
-      return spec.size * 2
-    case 'password':
-    case 'alnum':
-      return spec.size
-    case 'uuid':
-      return 36
-    default:
-      return undefined
-  }
-}

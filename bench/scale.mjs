@@ -12,7 +12,7 @@ const sizes = (args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '1
   .split(',')
   .map(Number)
 const peer = !args.includes('--no-peer')
-const CLI = resolve(import.meta.dirname, '../dist/cli.js')
+const CLI = resolve(import.meta.dirname, '../dist/cli.cjs')
 
 function time(cmd, argv, cwd) {
   const t0 = process.hrtime.bigint()

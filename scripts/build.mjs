@@ -1,4 +1,4 @@
-// Bundle the CLI into one file (fast start-up) and the library entry; emit type declarations.
+// Bundle the CLI and the library entries; emit type declarations.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
@@ -9,19 +9,40 @@ const common = {
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  sourcemap: false,
+  splitting: true,
   logLevel: 'warning',
 }
+// dist/cli.cjs: the entry and the whole `hush run` path in one CommonJS module, which Node loads
+// faster than ESM (it starts every container); the other commands stay ESM, loaded by import()
 await build({
   ...common,
-  entryPoints: ['src/cli/bin.ts'],
-  outfile: 'dist/cli.js',
+  format: 'cjs',
+  splitting: false,
   minify: true,
-  // bundled CommonJS dependencies may call require(): give them one
+  supported: { 'dynamic-import': true },
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'dist/cli.cjs',
+  external: ['./main.js'],
+  banner: { js: '#!/usr/bin/env node' },
+})
+// dist/main.js: every other command, code-split so each loads only what it uses
+await build({
+  ...common,
+  minify: true,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist',
+  chunkNames: 'cli-chunks/[name]-[hash]',
+  // bundled CommonJS dependencies (commander, yaml) call require(): give them one
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __hushRequire } from 'node:module';const require = __hushRequire(import.meta.url);",
+    js: "import { createRequire as __hushRequire } from 'node:module';const require = __hushRequire(import.meta.url);",
   },
 })
-chmodSync('dist/cli.js', 0o755)
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' })
+chmodSync('dist/cli.cjs', 0o755)
+await build({
+  ...common,
+  entryPoints: { index: 'src/runtime/index.ts', jwt: 'src/runtime/jwt.ts', core: 'src/core/index.ts' },
+  outdir: 'dist',
+  chunkNames: 'lib-chunks/[name]-[hash]',
+  packages: 'external',
+})
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })

@@ -2,7 +2,7 @@
 # npm run demo: the main job on this example, in place. Safe to run again: a second run changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
-hush() { node ../../dist/cli.js "$@"; }
+hush() { node ../../dist/cli.cjs "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "hush gen — create every secret the manifest can make"

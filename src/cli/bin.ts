@@ -1,6 +1,24 @@
-import { main } from './main.js'
+import module from 'node:module'
+import { realWorld } from '../core/world.js'
+import { run } from './commands/run.js'
+import { execute } from './execute.js'
+import { parseFastRun } from './run-fast.js'
 
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+// Node >= 22.1 caches compiled code between runs; hush run starts every container
+;(module as { enableCompileCache?: () => void }).enableCompileCache?.()
+
+const streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }
+const argv = process.argv.slice(2)
+
+async function start(): Promise<number> {
+  const fast = parseFastRun(argv, process.env)
+  // the run path is bundled into this entry: one module to load on every container start
+  if (fast) return execute((ctx) => run(ctx, fast.command, fast.flags), fast.opts, streams, realWorld())
+  const { main } = await import('./main.js')
+  return main(argv, streams)
+}
+
+start().then(
   (code) => {
     process.exitCode = code
   },

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import { openProject, type Project, type World } from '../core/project.js'
+import type { Project } from '../core/project.js'
+import type { World } from '../core/world.js'
 import type { GlobalOptions, Output, Streams } from './ui/output.js'
 
 /** What every command gets: its world, the parsed global options and the output. */
@@ -15,7 +16,8 @@ export function worldOf(ctx: Ctx): World {
   return ctx.opts.dir ? { ...ctx.world, cwd: resolve(ctx.world.cwd, ctx.opts.dir) } : ctx.world
 }
 
-export function open(ctx: Ctx): Promise<Project> {
+export async function open(ctx: Ctx): Promise<Project> {
+  const { openProject } = await import('../core/project.js') // keeps yaml and zod off the start-up path
   return openProject(worldOf(ctx), ctx.opts.env)
 }
 

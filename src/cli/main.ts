@@ -3,13 +3,11 @@
  * Only this file decides the exit status; commands return it or throw.
  */
 import { Command, CommanderError, Option } from 'commander'
-import { realWorld } from '../core/project.js'
-import { HushError } from '../lib/errors.js'
-import type { Ctx } from './context.js'
-import { type GlobalOptions, Output, type Streams } from './ui/output.js'
+import { realWorld } from '../core/world.js'
+import { open } from './context.js'
+import { type Action, execute } from './execute.js'
+import type { GlobalOptions, Streams } from './ui/output.js'
 import { VERSION } from './version.js'
-
-type Action = (ctx: Ctx) => Promise<number>
 
 function buildProgram(streams: Streams, setAction: (a: Action) => void): Command {
   // settings made before .command() are inherited by every subcommand
@@ -89,6 +87,33 @@ No command prints a secret value unless asked with get --reveal.`,
     .action((flags) => setAction(async (c) => (await import('./commands/check.js')).run(c, flags)))
 
   program
+    .command('run')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .description(
+      "run a command with the environment's secrets as env vars (or files); its exit code is hush's",
+    )
+    .option(
+      '--files',
+      'write the secrets to a private tmpfs directory and set X_FILE and HUSH_SECRETS_DIR instead',
+    )
+    .option(
+      '--redact',
+      "mask secret values (and their base64, hex, URL and JSON forms) in the command's output",
+    )
+    .option('--only <names>', 'only these secrets (comma-separated)')
+    .option('--from-files', 'container entrypoint shim: turn every X_FILE into X, no hush.yaml needed')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush run -- node server.js\n  hush run --files --only database_url -- ./migrate.sh\n  ENTRYPOINT ["hush", "run", "--from-files", "--"]',
+    )
+    .action((command: string[], flags) =>
+      setAction(async (c) => {
+        if (!flags.fromFiles) await open(c) // loading the manifest refreshes the runtime index run reads
+        return (await import('./commands/run.js')).run(c, command, flags)
+      }),
+    )
+
+  program
     .command('status')
     .description('version, age, rotation policy, next rotation and state of every secret')
     .option('--check', 'exit 3 when a secret is overdue')
@@ -124,21 +149,5 @@ export async function main(argv: readonly string[], streams: Streams, world = re
     throw err
   }
   if (!action) return 0
-  const opts = program.opts<GlobalOptions>()
-  const ctx: Ctx = { world, opts, out: new Output(streams, opts, world.env), streams }
-  try {
-    return await action(ctx)
-  } catch (err) {
-    if (err instanceof HushError) {
-      ctx.out.error(err)
-      return err.exitCode
-    }
-    // an unexpected error: its message may come from a library, so no stack unless asked
-    const internal = new HushError('HUSH_E_INTERNAL', err instanceof Error ? err.message : String(err), {
-      hint: 'this is a bug in hush; run with HUSH_DEBUG=1 for the stack and report it',
-    })
-    ctx.out.error(internal)
-    if (world.env.HUSH_DEBUG && err instanceof Error) streams.stderr.write(`${err.stack}\n`)
-    return 1
-  }
+  return execute(action, program.opts<GlobalOptions>(), streams, world)
 }

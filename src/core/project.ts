@@ -4,25 +4,22 @@
  * env vars, clock) from here instead of globals, so tests can freeze time.
  */
 import { hostname, userInfo } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { HushError } from '../lib/errors.js'
 import { type Fingerprinter, fingerprinter, loadFingerprintKey } from '../lib/fingerprint.js'
 import { ensurePrivateDir } from '../lib/fs-safe.js'
 import { acquireLock } from '../lib/lock.js'
 import { envNameOf as defaultEnvName } from '../lib/names.js'
+import { type RuntimeIndex, writeRuntimeIndex } from '../lib/runtime-index.js'
 import { openStore } from '../stores/index.js'
 import type { Store } from '../stores/types.js'
 import { AuditLog } from './audit/log.js'
 import { loadManifest } from './manifest/load.js'
+import { membersOf } from './manifest/members.js'
 import type { EnvironmentSpec, Manifest } from './manifest/types.js'
+import type { World } from './world.js'
 
-export interface World {
-  readonly cwd: string
-  readonly env: Readonly<Record<string, string | undefined>>
-  readonly now: () => Date
-}
-
-export const realWorld = (): World => ({ cwd: process.cwd(), env: process.env, now: () => new Date() })
+export { realWorld, type World } from './world.js'
 
 export interface Project {
   readonly manifest: Manifest
@@ -57,11 +54,30 @@ function actorOf(world: World): string {
   }
 }
 
+/** What the runtime library and `hush run` need from the manifest (see lib/runtime-index). */
+export function runtimeIndexOf(manifest: Manifest): RuntimeIndex {
+  const environments: Record<string, { store: string; path?: string }> = {}
+  for (const env of manifest.environments.values())
+    environments[env.name] = {
+      store: env.store,
+      ...(env.path ? { path: relative(manifest.root, env.path) } : {}),
+    }
+  const secrets: RuntimeIndex['secrets'] = {}
+  for (const spec of manifest.secrets)
+    secrets[spec.name] = {
+      env: spec.env,
+      entries: membersOf(spec).map((m) => m.name),
+      required: spec.required,
+    }
+  return { version: 1, environments, secrets }
+}
+
 export async function openProject(world: World, envName: string | undefined): Promise<Project> {
   const manifest = await loadManifest(world.cwd)
   const environment = selectEnvironment(manifest, envName ?? world.env.HUSH_ENV ?? 'development')
   const stateDir = join(manifest.root, '.hush')
   const fingerprint = fingerprinter(await loadFingerprintKey(stateDir))
+  await writeRuntimeIndex(manifest.root, runtimeIndexOf(manifest))
   const envNames = new Map<string, string>()
   for (const spec of manifest.secrets) envNames.set(spec.name, spec.env)
   const envNameOf = (member: string) => envNames.get(member) ?? defaultEnvName(member)

@@ -24,6 +24,15 @@ export const ERROR_CODES = {
   HUSH_E_LOCKED: { exit: 1, means: 'another hush process holds the lock' },
   HUSH_E_AUDIT_BROKEN: { exit: 1, means: 'the audit log hash chain does not verify' },
   HUSH_E_IO: { exit: 1, means: 'a file system operation failed' },
+  HUSH_E_SECRETS: {
+    exit: 1,
+    means: 'secrets an application needs are missing, empty, placeholders or in conflict',
+  },
+  HUSH_E_JWT_UNKNOWN_KID: { exit: 1, means: 'a token names a key (kid) the key ring does not hold' },
+  HUSH_E_JWT_SIGNATURE: { exit: 1, means: 'a token signature does not verify' },
+  HUSH_E_JWT_EXPIRED: { exit: 1, means: 'a token has expired' },
+  HUSH_E_JWT_INVALID: { exit: 1, means: 'a token is malformed or its claims do not hold' },
+  HUSH_E_CHILD: { exit: 1, means: 'the command given to hush run could not be started' },
   HUSH_E_INTERNAL: { exit: 1, means: 'a bug in hush' },
 } as const satisfies Record<string, { exit: number; means: string }>
 

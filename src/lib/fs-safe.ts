@@ -4,7 +4,6 @@
  * directories 0700 whatever the umask, so a crash leaves either the old
  * content or the new one, never a torn or empty file.
  */
-import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ioError } from './errors.js'
@@ -12,6 +11,7 @@ import { ioError } from './errors.js'
 export const FILE_MODE = 0o600
 export const DIR_MODE = 0o700
 const TEMP_PREFIX = '.hush-tmp-'
+let tempSeq = 0
 
 /** Create `dir` (and parents) and make sure `dir` itself is 0700. */
 export async function ensurePrivateDir(dir: string): Promise<void> {
@@ -40,9 +40,11 @@ export async function writeFileAtomic(
   options: { mode?: number; syncDir?: boolean } = {},
 ): Promise<void> {
   const dir = dirname(path)
-  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${randomBytes(6).toString('hex')}`)
+  // pid + sequence is unique among live writers; a leftover with our name is from a dead process with our pid
+  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${process.pid}.${++tempSeq}`)
   const mode = options.mode ?? FILE_MODE
   try {
+    await fs.rm(temp, { force: true })
     const handle = await fs.open(temp, 'wx', mode)
     try {
       await handle.chmod(mode) // the umask may have cleared bits we asked for; never widen beyond mode

@@ -7,9 +7,9 @@
 
 import { promises as fs } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from '../lib/dotenv-format.js'
 import { readIfExists, writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName, envNameOf as defaultEnvNameOf } from '../lib/names.js'
-import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from './dotenv-format.js'
 import { MetaFile } from './meta.js'
 import type { BackingPath, SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 

@@ -10,16 +10,9 @@ import { ioError } from '../lib/errors.js'
 import type { Fingerprinter } from '../lib/fingerprint.js'
 import { ensurePrivateDir, removeStaleTempFiles, syncDir, writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
+import { stripOneNewline } from '../lib/newline.js'
 import { MetaFile } from './meta.js'
-import {
-  type BackingPath,
-  type SecretValue,
-  type Store,
-  type StoredSecret,
-  stripOneNewline,
-  type WriteEntry,
-  type WriteMeta,
-} from './types.js'
+import type { BackingPath, SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 
 const ENTRY = /^[a-z0-9_]+(\.pub)?$/
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { openProject, type Project } from '../../src/core/project.js'
 
-export const CLI = resolve(import.meta.dirname, '../../dist/cli.js')
+export const CLI = resolve(import.meta.dirname, '../../dist/cli.cjs')
 export const FROZEN = new Date('2026-01-01T00:00:00.000Z')
 
 /** A fresh directory holding `hush.yaml`; a git work tree when `git` is set. */

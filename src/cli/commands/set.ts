@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs'
 import { setSecret, settableSpec } from '../../core/generate/set.js'
 import { HushError, ioError } from '../../lib/errors.js'
-import { stripOneNewline } from '../../stores/types.js'
+import { stripOneNewline } from '../../lib/newline.js'
 import { type Ctx, open } from '../context.js'
 import { promptHidden, readAll } from '../ui/prompt.js'
 

@@ -1,8 +1,8 @@
 /** Rules about a value itself: empty, placeholder, weak, pattern, whitespace. */
 import { createPrivateKey } from 'node:crypto'
+import { placeholderReason } from '../../lib/placeholder.js'
 import { nominalBits } from '../generate/generators.js'
 import type { GeneratorSpec, SecretSpec } from '../manifest/types.js'
-import { placeholderReason } from './placeholder.js'
 import type { FindingCode } from './types.js'
 
 export interface ContentProblem {

@@ -1,6 +1,6 @@
 /** `hush set`: store a value a person supplies, after checking it. */
 import { HushError } from '../../lib/errors.js'
-import { placeholderReason } from '../check/placeholder.js'
+import { placeholderReason } from '../../lib/placeholder.js'
 import { isKeyring } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'

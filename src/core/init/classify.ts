@@ -4,7 +4,7 @@
  * `*_password` is generated, `*_api_key` / `*_token` is pasted by a person,
  * `*_user` is a fixed value, `*_key` / `*_secret` is a generated key.
  */
-import { placeholderReason } from '../check/placeholder.js'
+import { placeholderReason } from '../../lib/placeholder.js'
 import type { InferredKind } from './types.js'
 
 export interface Classified {

@@ -1,14 +1,14 @@
 import dotenv from 'dotenv'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { HushError } from '../../src/lib/errors.js'
 import {
   parseDotenv,
   quoteDotenvValue,
   removeDotenv,
   toRecord,
   upsertDotenv,
-} from '../../src/stores/dotenv-format.js'
+} from '../../src/lib/dotenv-format.js'
+import { HushError } from '../../src/lib/errors.js'
 
 const HARD = [
   "'",

@@ -6,7 +6,7 @@
  * several lines, a quote escaped by a backslash, or a comment line swallowed by the match before it.
  * Offsets refer to the caller's text, CRLFs included, so an edit keeps every other byte.
  */
-import { HushError } from '../lib/errors.js'
+import { HushError } from './errors.js'
 
 // dotenv's LINE, plus the `d` flag for offsets, which does not change what it matches
 const LINE =

@@ -1,0 +1,66 @@
+/**
+ * Run the user's command the way an init shim should: stdin passed through,
+ * signals forwarded, the child's exit code (or 128 + signal) returned, and
+ * optionally its output sent through a redactor.
+ */
+import { spawn } from 'node:child_process'
+import { constants } from 'node:os'
+import { HushError } from '../../lib/errors.js'
+import type { Redactor } from './redact.js'
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const
+
+export interface ChildOptions {
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd?: string
+  /** when set, stdout and stderr go through these redactors */
+  readonly redact?: { readonly stdout: Redactor; readonly stderr: Redactor }
+  readonly stdout: NodeJS.WritableStream
+  readonly stderr: NodeJS.WritableStream
+}
+
+export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ['inherit', options.redact ? 'pipe' : 'inherit', options.redact ? 'pipe' : 'inherit'],
+    })
+    const forward = (signal: NodeJS.Signals) => () => {
+      child.kill(signal)
+    }
+    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const)
+    for (const [signal, handler] of handlers) process.on(signal, handler)
+    const pipes: Promise<void>[] = []
+    if (options.redact) {
+      const pipe = (from: NodeJS.ReadableStream, redactor: Redactor, to: NodeJS.WritableStream) =>
+        new Promise<void>((done) => {
+          from.on('data', (chunk: Buffer) => to.write(redactor.push(chunk)))
+          from.on('end', () => {
+            to.write(redactor.end())
+            done()
+          })
+        })
+      pipes.push(
+        pipe(child.stdout!, options.redact.stdout, options.stdout),
+        pipe(child.stderr!, options.redact.stderr, options.stderr),
+      )
+    }
+    child.on('error', (err) => {
+      for (const [signal, handler] of handlers) process.off(signal, handler)
+      const code = (err as NodeJS.ErrnoException).code
+      reject(
+        new HushError('HUSH_E_CHILD', `cannot run ${command}: ${code ?? 'error'}`, {
+          hint:
+            code === 'ENOENT' ? 'check the command name and PATH' : 'check that the command is executable',
+          cause: err,
+        }),
+      )
+    })
+    child.on('exit', async (code, signal) => {
+      for (const [s, handler] of handlers) process.off(s, handler)
+      await Promise.all(pipes)
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0))
+    })
+  })
+}

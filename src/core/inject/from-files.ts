@@ -1,0 +1,47 @@
+/** `hush run --from-files`: the container entrypoint shim — every `X_FILE` becomes `X`, no manifest needed. */
+import { readFileSync } from 'node:fs'
+import { type ErrorItem, HushError } from '../../lib/errors.js'
+import { stripOneNewline } from '../../lib/newline.js'
+
+export interface FromFilesResult {
+  readonly env: NodeJS.ProcessEnv
+  /** the variables that were filled, for -q-able logging (names only) */
+  readonly filled: string[]
+}
+
+export function envFromFiles(env: NodeJS.ProcessEnv, only?: readonly string[]): FromFilesResult {
+  const out: NodeJS.ProcessEnv = { ...env }
+  const filled: string[] = []
+  const problems: ErrorItem[] = []
+  for (const [key, path] of Object.entries(env)) {
+    if (!key.endsWith('_FILE') || key === '_FILE' || !path) continue
+    const name = key.slice(0, -'_FILE'.length)
+    if (only && !only.includes(name.toLowerCase()) && !only.includes(name)) continue
+    let value: string
+    try {
+      value = stripOneNewline(readFileSync(path, 'utf8'))
+    } catch (err) {
+      problems.push({
+        path: key,
+        message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      })
+      continue
+    }
+    if (env[name] !== undefined && env[name] !== value) {
+      problems.push({ path: name, message: `${name} and ${key} are both set and differ; unset one of them` })
+      continue
+    }
+    out[name] = value
+    filled.push(name)
+  }
+  if (problems.length > 0)
+    throw new HushError(
+      'HUSH_E_SECRETS',
+      `${problems.length} *_FILE variable(s) could not be turned into values`,
+      {
+        hint: 'check the secret mounts (docker service inspect / kubectl describe pod)',
+        items: problems,
+      },
+    )
+  return { env: out, filled }
+}

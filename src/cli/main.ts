@@ -101,7 +101,10 @@ No command prints a secret value unless asked with get --reveal.`,
       "mask secret values (and their base64, hex, URL and JSON forms) in the command's output",
     )
     .option('--only <names>', 'only these secrets (comma-separated)')
-    .option('--from-files', 'container entrypoint shim: turn every X_FILE into X, no hush.yaml needed')
+    .option(
+      '--from-files',
+      'container entrypoint shim: every X_FILE under $HUSH_SECRETS_DIR (default /run/secrets) becomes X; no hush.yaml needed',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  hush run -- node server.js\n  hush run --files --only database_url -- ./migrate.sh\n  ENTRYPOINT ["hush", "run", "--from-files", "--"]',

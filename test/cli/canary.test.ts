@@ -78,6 +78,8 @@ describe('no command prints a secret value', () => {
       ['doctor', '--json'],
       ['--help'],
       ['init', '-o', 'scratch.yaml'],
+      ['run', '--redact', '--', 'printenv'],
+      ['run', '--redact', '--files', '--', 'sh', '-c', 'cat "$HUSH_SECRETS_DIR"/*'],
     ])
       await run(args)
     const reveal = await hush(['get', 'hf_token', '--reveal'], { cwd: dir })

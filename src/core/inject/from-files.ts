@@ -1,5 +1,11 @@
-/** `hush run --from-files`: the container entrypoint shim — every `X_FILE` becomes `X`, no manifest needed. */
+/**
+ * `hush run --from-files`: the container entrypoint shim — every `X_FILE`
+ * pointing into the secrets directory (`$HUSH_SECRETS_DIR`, default
+ * `/run/secrets`) becomes `X`, no manifest needed. Other `*_FILE` variables
+ * (`SSL_CERT_FILE`, …) are left alone unless named with `--only`.
+ */
 import { readFileSync } from 'node:fs'
+import { resolve, sep } from 'node:path'
 import { type ErrorItem, HushError } from '../../lib/errors.js'
 import { stripOneNewline } from '../../lib/newline.js'
 
@@ -13,10 +19,12 @@ export function envFromFiles(env: NodeJS.ProcessEnv, only?: readonly string[]): 
   const out: NodeJS.ProcessEnv = { ...env }
   const filled: string[] = []
   const problems: ErrorItem[] = []
+  const secretsDir = resolve(env.HUSH_SECRETS_DIR || '/run/secrets') + sep
   for (const [key, path] of Object.entries(env)) {
     if (!key.endsWith('_FILE') || key === '_FILE' || !path) continue
     const name = key.slice(0, -'_FILE'.length)
-    if (only && !only.includes(name.toLowerCase()) && !only.includes(name)) continue
+    const named = only?.includes(name.toLowerCase()) || only?.includes(name)
+    if (only ? !named : !resolve(path).startsWith(secretsDir)) continue
     let value: string
     try {
       value = stripOneNewline(readFileSync(path, 'utf8'))

@@ -1,0 +1,179 @@
+/** hush run as a container entrypoint would use it: env, files, redaction, signals, exit codes. */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { encodingsOf } from '../../src/core/inject/redact.js'
+import { CLI, hush, tmpProject } from '../helpers/project.js'
+
+const manifest = `version: 1
+project: run
+environments: { development: { path: secrets } }
+secrets:
+  api_key: { provide: true }
+  db_password: { generate: password:24, env: PGPASSWORD }
+  jwt_secret: { generate: base64:32, rotate: { strategy: keyring } }
+  later: { provide: true, optional: true }
+`
+const API = 'sk-CANARY-run-0123456789abcdef'
+
+async function project(): Promise<string> {
+  const dir = tmpProject(manifest)
+  expect((await hush(['set', 'api_key', '--stdin'], { cwd: dir, input: API })).code).toBe(0)
+  expect((await hush(['gen'], { cwd: dir })).code).toBe(0)
+  return dir
+}
+const sh = (script: string) => ['run', '--', 'sh', '-c', script]
+
+describe('hush run', () => {
+  it('injects every secret under its manifest env name and returns the exit code', async () => {
+    const dir = await project()
+    const r = await hush(
+      sh('echo "$API_KEY|${#PGPASSWORD}|${#JWT_SECRET_PRIMARY}|${#JWT_SECRET_PREVIOUS}"; exit 7'),
+      { cwd: dir },
+    )
+    expect(r.code).toBe(7)
+    expect(r.stdout).toBe(`${API}|24|44|44\n`)
+  })
+
+  it('--only limits what is injected', async () => {
+    const dir = await project()
+    const r = await hush(
+      ['run', '--only', 'db_password', '--', 'sh', '-c', 'echo "${API_KEY:-none}|${#PGPASSWORD}"'],
+      { cwd: dir },
+    )
+    expect(r.stdout).toBe('none|24\n')
+  })
+
+  it('passes stdin through', async () => {
+    const dir = await project()
+    const r = await hush(['run', '--', 'cat'], { cwd: dir, input: 'hello from stdin' })
+    expect(r.stdout).toBe('hello from stdin')
+  })
+
+  it('refuses to start when a required secret has no value', async () => {
+    const dir = tmpProject(manifest)
+    await hush(['gen'], { cwd: dir })
+    const r = await hush(sh('echo ran'), { cwd: dir })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain('api_key')
+  })
+
+  it('refreshes its index when hush.yaml changed', async () => {
+    const dir = await project()
+    writeFileSync(join(dir, 'hush.yaml'), manifest.replace('env: PGPASSWORD', 'env: DB_PASS'))
+    const r = await hush(sh('echo "${#DB_PASS}"'), { cwd: dir })
+    expect(r.stdout).toBe('24\n')
+  })
+
+  it('--files writes X_FILE files in a private directory and removes it afterwards', async () => {
+    const dir = await project()
+    const r = await hush(
+      [
+        'run',
+        '--files',
+        '--',
+        'sh',
+        '-c',
+        'echo "$HUSH_SECRETS_DIR"; stat -c %a "$HUSH_SECRETS_DIR" "$API_KEY_FILE"; cat "$API_KEY_FILE"; echo; echo "${API_KEY:-unset}"',
+      ],
+      { cwd: dir },
+    )
+    const [secretsDir, dirMode, fileMode, value, plain] = r.stdout.trim().split('\n')
+    expect([dirMode, fileMode, value, plain]).toEqual(['700', '600', API, 'unset'])
+    expect(existsSync(secretsDir!)).toBe(false)
+  })
+
+  it('--files leaves no directory behind after SIGTERM, and returns 128+signal', async () => {
+    const dir = await project()
+    const marker = join(dir, 'dir.txt')
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '--files', '--', 'sh', '-c', `echo "$HUSH_SECRETS_DIR" > ${marker}; sleep 30`],
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1' } },
+    )
+    for (let i = 0; i < 100 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 100))
+    const secretsDir = readFileSync(marker, 'utf8').trim()
+    expect(existsSync(secretsDir)).toBe(true)
+    child.kill('SIGTERM')
+    const code = await new Promise((done) => child.on('close', done))
+    expect(code).toBe(128 + 15)
+    expect(existsSync(secretsDir)).toBe(false)
+  })
+
+  it('--redact masks every encoding of every value, also when written in pieces', async () => {
+    const dir = await project()
+    const forms = encodingsOf(API)
+    // printf each form in two separate writes, split in the middle
+    const script = forms
+      .map((f) => `printf '%s' '${f.slice(0, 5)}'; sleep 0.01; printf '%s\\n' '${f.slice(5)}'`)
+      .join('; ')
+    const r = await hush(['run', '--redact', '--', 'sh', '-c', `${script}; echo "$PGPASSWORD" >&2`], {
+      cwd: dir,
+    })
+    expect(r.code).toBe(0)
+    for (const f of forms) expect(r.stdout).not.toContain(f)
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(forms.map(() => '[secret api_key]'))
+    expect(r.stderr.trim()).toBe('[secret db_password]')
+  })
+})
+
+describe('hush run --from-files', () => {
+  it('turns every X_FILE into X without a manifest', async () => {
+    const dir = tmpProject('')
+    writeFileSync(join(dir, 'pg'), 'pg-secret\n')
+    writeFileSync(join(dir, 'ca.pem'), 'not a secret')
+    const env = {
+      HUSH_SECRETS_DIR: dir,
+      POSTGRES_PASSWORD_FILE: join(dir, 'pg'),
+      SSL_CERT_FILE: '/etc/hostname',
+      TF_CLI_CONFIG_FILE: '/nonexistent',
+    }
+    const r = await hush(
+      ['run', '--from-files', '--', 'sh', '-c', 'echo "$POSTGRES_PASSWORD|${SSL_CERT:-untouched}"'],
+      { cwd: '/', env },
+    )
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('pg-secret|untouched\n')
+    // files elsewhere only when named
+    const named = await hush(
+      [
+        'run',
+        '--from-files',
+        '--only',
+        'ssl_cert',
+        '--',
+        'sh',
+        '-c',
+        'echo "${POSTGRES_PASSWORD:-skipped}|${#SSL_CERT}"',
+      ],
+      { cwd: '/', env },
+    )
+    expect(named.stdout).toMatch(/^skipped\|\d+\n$/)
+  })
+
+  it('refuses X and X_FILE that disagree, and a missing file, naming both', async () => {
+    const dir = tmpProject('')
+    writeFileSync(join(dir, 'pg'), 'pg-secret')
+    const r = await hush(['run', '--from-files', '--', 'true'], {
+      cwd: '/',
+      env: {
+        HUSH_SECRETS_DIR: dir,
+        POSTGRES_PASSWORD_FILE: join(dir, 'pg'),
+        POSTGRES_PASSWORD: 'other',
+        TOKEN_FILE: join(dir, 'gone'),
+      },
+    })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are both set and differ')
+    expect(r.stderr).toContain(`TOKEN_FILE: cannot read ${join(dir, 'gone')}: ENOENT`)
+    expect(r.stderr).not.toContain('pg-secret')
+  })
+
+  it('returns 128+signal when the command is killed', async () => {
+    const r = await hush(['run', '--from-files', '--', 'sh', '-c', 'kill -9 $$'], { cwd: '/' })
+    expect(r.code).toBe(128 + 9)
+  })
+})

@@ -114,7 +114,12 @@ export async function loadSecrets(options: LoadOptions = {}): Promise<Secrets> {
   return loadSecretsSync(options)
 }
 
-/** The synchronous form of {@link loadSecrets}, for configuration modules that cannot await. */
+/**
+ * The synchronous form of {@link loadSecrets}, for configuration modules that cannot await.
+ *
+ * @example
+ * export const config = { db: loadSecretsSync({ required: ['database_url'] }).get('database_url') }
+ */
 export function loadSecretsSync(options: LoadOptions = {}): Secrets {
   const env = options.env ?? process.env
   const ctx = chainContext(env, options.cwd ?? process.cwd())

@@ -42,6 +42,12 @@ export interface ChainContext {
   readonly dotenvCache: Map<string, Record<string, string>>
 }
 
+/**
+ * Whether hush treats this process as production (`HUSH_ENV` or `NODE_ENV` = `production`).
+ *
+ * @example
+ * if (!isProduction(process.env)) console.log(secrets.sources())
+ */
 export function isProduction(env: Env): boolean {
   return env.HUSH_ENV === 'production' || env.NODE_ENV === 'production'
 }

@@ -7,7 +7,18 @@ import { parseFastRun } from './run-fast.js'
 // Node >= 22.1 caches compiled code between runs; hush run starts every container
 ;(module as { enableCompileCache?: () => void }).enableCompileCache?.()
 
-const streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }
+// lazy: creating Node's stdio streams costs a millisecond that `hush run` (stdio inherited) never needs
+const streams = {
+  get stdout() {
+    return process.stdout
+  },
+  get stderr() {
+    return process.stderr
+  },
+  get stdin() {
+    return process.stdin
+  },
+}
 const argv = process.argv.slice(2)
 
 async function start(): Promise<number> {

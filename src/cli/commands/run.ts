@@ -42,7 +42,7 @@ export async function run(ctx: Ctx, command: string[], flags: RunFlags): Promise
   if (redact && redact.stdout.skipped.length > 0)
     ctx.out.warn(`too short to redact (under 4 characters): ${redact.stdout.skipped.join(', ')}`)
   try {
-    return await runChild(cmd, args, { env, redact, stdout: ctx.streams.stdout, stderr: ctx.streams.stderr })
+    return await runChild(cmd, args, { env, redact, streams: ctx.streams })
   } finally {
     dir?.remove()
   }

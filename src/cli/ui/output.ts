@@ -26,11 +26,16 @@ export class Output {
     readonly options: GlobalOptions,
     env: Readonly<Record<string, string | undefined>>,
   ) {
-    const enabled = options.color !== false && !env.NO_COLOR && streams.stdout.isTTY === true && !options.json
+    // decided on first use: looking at stdout creates the stream, which `hush run` never needs
+    let enabled: boolean | undefined
+    const colour = () => {
+      enabled ??= options.color !== false && !env.NO_COLOR && streams.stdout.isTTY === true && !options.json
+      return enabled
+    }
     const sgr =
       (open: number, close: number): Paint =>
       (t) =>
-        enabled ? `\x1b[${open}m${t}\x1b[${close}m` : t
+        colour() ? `\x1b[${open}m${t}\x1b[${close}m` : t
     this.paint = {
       bold: sgr(1, 22),
       dim: sgr(2, 22),

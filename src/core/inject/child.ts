@@ -15,8 +15,8 @@ export interface ChildOptions {
   readonly cwd?: string
   /** when set, stdout and stderr go through these redactors */
   readonly redact?: { readonly stdout: Redactor; readonly stderr: Redactor }
-  readonly stdout: NodeJS.WritableStream
-  readonly stderr: NodeJS.WritableStream
+  /** where redacted output goes; read only when redacting (touching process.stdout creates it) */
+  readonly streams: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream }
 }
 
 export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<number> {
@@ -42,8 +42,8 @@ export function runChild(command: string, args: readonly string[], options: Chil
           })
         })
       pipes.push(
-        pipe(child.stdout!, options.redact.stdout, options.stdout),
-        pipe(child.stderr!, options.redact.stderr, options.stderr),
+        pipe(child.stdout!, options.redact.stdout, options.streams.stdout),
+        pipe(child.stderr!, options.redact.stderr, options.streams.stderr),
       )
     }
     child.on('error', (err) => {

@@ -22,7 +22,7 @@ const streams = {
 const argv = process.argv.slice(2)
 
 async function start(): Promise<number> {
-  const fast = parseFastRun(argv, process.env)
+  const fast = parseFastRun(argv)
   // the run path is bundled into this entry: one module to load on every container start
   if (fast) return execute((ctx) => run(ctx, fast.command, fast.flags), fast.opts, streams, realWorld())
   const { main } = await import('./main.js')

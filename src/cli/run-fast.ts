@@ -16,7 +16,7 @@ export interface FastRun {
 }
 
 /** The fast path needs a current runtime index (or --from-files); otherwise the full CLI refreshes it first. */
-export function parseFastRun(argv: readonly string[], env: NodeJS.ProcessEnv): FastRun | undefined {
+export function parseFastRun(argv: readonly string[]): FastRun | undefined {
   const end = argv.indexOf('--')
   if (argv[0] !== 'run' || end === -1 || end === argv.length - 1) return undefined
   try {
@@ -39,7 +39,6 @@ export function parseFastRun(argv: readonly string[], env: NodeJS.ProcessEnv): F
       const found = findRuntimeIndex(resolve(process.cwd(), values.dir ?? '.'))
       if (!found?.index || found.stale) return undefined
     }
-    void env
     return {
       opts: {
         ...(values.env ? { env: values.env } : {}),

@@ -98,6 +98,18 @@ function keyFrom(value: string, previous: boolean): RingKey {
   return { kid: kidOf(bytes), previous, alg: 'HS256', signKey: bytes, verifyKey: bytes }
 }
 
+/** A ring's primary (or the legacy `<name>` alone) and previous value, through the resolution chain. */
+function ringValues(name: string, options: Omit<LoadOptions, 'required' | 'optional'>, what: string) {
+  const s = loadSecretsSync({ ...options, optional: [`${name}_primary`, `${name}_previous`, name] })
+  const primary = s.has(`${name}_primary`) ? s.get(`${name}_primary`) : s.has(name) ? s.get(name) : undefined
+  if (!primary)
+    throw new HushError('HUSH_E_SECRETS', `${what} ${name} has no key`, {
+      hint: `provide ${name}_primary (and ${name}_previous) as files in /run/secrets or via ${name.toUpperCase()}_PRIMARY_FILE, or run \`hush gen\``,
+    })
+  const previous = s.has(`${name}_previous`) ? s.get(`${name}_previous`) : undefined
+  return { primary: primary.reveal(), previous: previous?.reveal() }
+}
+
 function jwtError(code: HushErrorCode, message: string, hint: string): HushError {
   return new HushError(code, message, { hint })
 }
@@ -133,21 +145,13 @@ export class KeyRing {
   /** Read the keys again, e.g. after `hush rotate` wrote new files. */
   reload(): void {
     const { metrics: _, ...loadOptions } = this.options
-    const name = this.name
-    const s = loadSecretsSync({ ...loadOptions, optional: [`${name}_primary`, `${name}_previous`, name] })
-    const primary = s.has(`${name}_primary`)
-      ? s.get(`${name}_primary`)
-      : s.has(name)
-        ? s.get(name)
-        : undefined
-    if (!primary)
-      throw new HushError('HUSH_E_SECRETS', `key ring ${name} has no key`, {
-        hint: `provide ${name}_primary (and ${name}_previous) as files in /run/secrets or via ${name.toUpperCase()}_PRIMARY_FILE, or run \`hush gen\``,
-      })
+    const values = ringValues(this.name, loadOptions, 'key ring')
     const keys = new Map<string, RingKey>()
-    const previous = s.has(`${name}_previous`) ? keyFrom(s.get(`${name}_previous`).reveal(), true) : undefined
-    if (previous) keys.set(previous.kid, previous)
-    this.#primary = keyFrom(primary.reveal(), false)
+    if (values.previous !== undefined) {
+      const previous = keyFrom(values.previous, true)
+      keys.set(previous.kid, previous)
+    }
+    this.#primary = keyFrom(values.primary, false)
     keys.set(this.#primary.kid, this.#primary) // primary wins when previous holds the same key
     this.#keys = keys
   }
@@ -242,14 +246,6 @@ export function sessionSecrets(
   name: string,
   options: Omit<LoadOptions, 'required' | 'optional'> = {},
 ): string[] {
-  const s = loadSecretsSync({ ...options, optional: [`${name}_primary`, `${name}_previous`, name] })
-  const primary = s.has(`${name}_primary`) ? s.get(`${name}_primary`) : s.has(name) ? s.get(name) : undefined
-  if (!primary)
-    throw new HushError('HUSH_E_SECRETS', `session secret ${name} has no value`, {
-      hint: `provide ${name}_primary (and ${name}_previous), or run \`hush gen\``,
-    })
-  const previous = s.has(`${name}_previous`) ? s.get(`${name}_previous`).reveal() : undefined
-  return previous === undefined || previous === primary.reveal()
-    ? [primary.reveal()]
-    : [primary.reveal(), previous]
+  const { primary, previous } = ringValues(name, options, 'session secret')
+  return previous === undefined || previous === primary ? [primary] : [primary, previous]
 }

@@ -87,6 +87,23 @@ No command prints a secret value unless asked with get --reveal.`,
     .action((flags) => setAction(async (c) => (await import('./commands/check.js')).run(c, flags)))
 
   program
+    .command('rotate')
+    .argument('[name...]', 'the secrets to rotate')
+    .description('rotate through PLANNED → … → PROMOTED → GRACE → REVOKED, crash-safe and resumable')
+    .option('--due', 'rotate everything overdue, and finish jobs whose grace window ended')
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--resume', 'continue open jobs (all of them when no name is given)')
+    .option('--abort', 'undo an open job that has not reached PROMOTED')
+    .option('--retire <name>', 'end the grace window of a job now: the previous value stops working')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush rotate jwt_secret\n  hush rotate --due -e production\n  hush rotate --retire jwt_secret',
+    )
+    .action((names: string[], flags) =>
+      setAction(async (c) => (await import('./commands/rotate.js')).run(c, names, flags)),
+    )
+
+  program
     .command('run')
     .argument('<command...>', 'the command and its arguments, after --')
     .description(

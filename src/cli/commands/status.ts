@@ -26,6 +26,14 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
     ]),
   )
   if (result.overdue > 0) out.line(`\n${result.overdue} secret(s) overdue for rotation`)
+  if (result.jobs.length > 0) {
+    out.line('\nrotation jobs')
+    out.table(
+      ['secret', 'job', 'state', 'since', 'problem'],
+      result.jobs.map((j) => [j.secret, j.job, j.state, j.since, j.problem ? paint.red(j.problem) : '-']),
+    )
+  }
   out.document(result)
-  return flags.check && result.overdue > 0 ? 3 : 0
+  const problems = result.overdue + result.jobs.filter((j) => j.problem).length
+  return flags.check && problems > 0 ? 3 : 0
 }

@@ -5,6 +5,7 @@ import { formatAge } from '../manifest/duration.js'
 import { isRequiredIn, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
+import { type JobStatus, openJobs } from '../rotate/jobs.js'
 
 export type SecretState = 'ok' | 'overdue' | 'missing' | 'needs-input' | 'optional'
 
@@ -25,6 +26,8 @@ export interface StatusResult {
   readonly store: string
   readonly rows: StatusRow[]
   readonly overdue: number
+  /** open rotation jobs, with failed / stuck / grace-expired-not-revoked flagged */
+  readonly jobs: JobStatus[]
 }
 
 /** When the value was last replaced, from store metadata. */
@@ -76,5 +79,6 @@ export async function status(project: Project): Promise<StatusResult> {
     store: `${project.environment.store} ${project.store.location}`,
     rows,
     overdue: rows.filter((r) => r.state === 'overdue').length,
+    jobs: await openJobs(project),
   }
 }

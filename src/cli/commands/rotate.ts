@@ -1,0 +1,108 @@
+import { type RotateMode, type RotateResult, rotate } from '../../core/rotate/engine.js'
+import { openJobs } from '../../core/rotate/jobs.js'
+import { status } from '../../core/status/status.js'
+import { HushError } from '../../lib/errors.js'
+import { type Ctx, envFlag, open } from '../context.js'
+
+export interface RotateFlags {
+  due?: boolean
+  dryRun?: boolean
+  resume?: boolean
+  abort?: boolean
+  retire?: string
+}
+
+export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promise<number> {
+  const project = await open(ctx)
+  const { out } = ctx
+  const env = project.environment.name
+  const modes = [flags.resume, flags.abort, flags.retire !== undefined, flags.due].filter(Boolean).length
+  if (modes > 1)
+    throw new HushError('HUSH_E_USAGE', '--due, --resume, --abort and --retire exclude each other')
+  const mode: RotateMode = flags.resume
+    ? 'resume'
+    : flags.abort
+      ? 'abort'
+      : flags.retire !== undefined
+        ? 'retire'
+        : 'start'
+  let targets = flags.retire !== undefined ? [flags.retire, ...names] : names
+  if (flags.due) {
+    // overdue secrets start a new job; jobs whose grace window ended are finished
+    const jobs = await openJobs(project)
+    const waiting = jobs.filter((j) => j.problem === 'grace-expired-not-revoked').map((j) => j.secret)
+    const overdue = (await status(project)).rows
+      .filter((r) => r.state === 'overdue' && !jobs.some((j) => j.secret === r.secret))
+      .map((r) => r.secret)
+    const results = [
+      ...(await runAll(ctx, project, waiting, 'resume', flags.dryRun)),
+      ...(await runAll(ctx, project, overdue, 'start', flags.dryRun)),
+    ]
+    if (waiting.length + overdue.length === 0) out.line(`nothing is due in ${env}`)
+    return exitOf(results)
+  }
+  if (mode === 'resume' && targets.length === 0) targets = (await openJobs(project)).map((j) => j.secret)
+  if (targets.length === 0)
+    throw new HushError('HUSH_E_USAGE', 'name the secrets to rotate, or use --due', {
+      hint: `hush rotate jwt_secret${envFlag(env)}`,
+    })
+  return exitOf(await runAll(ctx, project, targets, mode, flags.dryRun))
+}
+
+type Outcome = RotateResult | { secret: string; error: HushError }
+
+async function runAll(
+  ctx: Ctx,
+  project: Awaited<ReturnType<typeof open>>,
+  names: readonly string[],
+  mode: RotateMode,
+  dryRun: boolean | undefined,
+): Promise<Outcome[]> {
+  const { out } = ctx
+  const outcomes: Outcome[] = []
+  for (const name of names) {
+    if (dryRun) {
+      const spec = project.manifest.byName.get(name)
+      const keyring = spec?.rotation?.strategy === 'keyring'
+      out.result(
+        `${name}: would ${mode} — ${keyring ? `keyring: new key verifies first (APPLIED), signs at PROMOTED, old key dropped after grace ${spec?.rotation?.grace ?? '0s'}` : 'replace: new value at PROMOTED, derived secrets recomputed'}`,
+      )
+      continue
+    }
+    try {
+      const r = await rotate(project, name, mode)
+      outcomes.push(r)
+      out.result(
+        `${out.paint.bold(name)}: ${r.steps.map((s) => s.state.toLowerCase()).join(' → ') || 'no step due'} (${r.state})`,
+      )
+      for (const s of r.steps.filter((x) => x.note)) out.line(`  ${s.state.toLowerCase()}: ${s.note}`)
+      if (r.fromFingerprint || r.toFingerprint)
+        out.line(`  fingerprint ${r.fromFingerprint ?? '-'} → ${r.toFingerprint ?? '-'}`)
+      if (r.state === 'GRACE')
+        out.line(
+          `  the old key verifies until ${r.graceUntil}; then run hush rotate --due (or --retire ${name} to end it now)`,
+        )
+    } catch (err) {
+      if (!(err instanceof HushError)) throw err
+      outcomes.push({ secret: name, error: err })
+      out.error(err)
+    }
+  }
+  out.document({
+    env: project.environment.name,
+    results: outcomes.map((o) =>
+      'error' in o
+        ? { secret: o.secret, error: { code: o.error.code, message: o.error.message, hint: o.error.hint } }
+        : o,
+    ),
+  })
+  return outcomes
+}
+
+function exitOf(outcomes: readonly Outcome[]): number {
+  const failed = outcomes.filter((o) => 'error' in o)
+  if (failed.length === 0) return 0
+  if (failed.length === outcomes.length && failed.length === 1)
+    return (failed[0] as { error: HushError }).error.exitCode
+  return 4
+}

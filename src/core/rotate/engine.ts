@@ -1,0 +1,382 @@
+/**
+ * The rotation state machine (ROTATION.md):
+ * PLANNED → GENERATED → APPLIED → VERIFIED → DISTRIBUTED → PROMOTED → GRACE → REVOKED.
+ * Each step is journaled after its side effect and probes before acting, so a
+ * job killed at any point resumes with the same pending value and never
+ * applies twice. One job per secret at a time (a per-secret lock file).
+ *
+ * Strategies on local stores (files, dotenv):
+ * - replace: the new value becomes current at PROMOTED (derived secrets follow).
+ * - keyring: APPLIED puts the new key in `<name>_previous` (verify set = old
+ *   primary + new), PROMOTED makes it primary and the old primary previous,
+ *   REVOKED (after `grace`) drops the old key.
+ */
+import { join } from 'node:path'
+import { HushError } from '../../lib/errors.js'
+import { ensurePrivateDir, writeFileAtomic } from '../../lib/fs-safe.js'
+import { acquireLock } from '../../lib/lock.js'
+import { gen } from '../generate/gen.js'
+import { generate } from '../generate/generators.js'
+import { isKeyring } from '../manifest/members.js'
+import type { SecretSpec } from '../manifest/types.js'
+import type { Project } from '../project.js'
+import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
+
+export interface StepReport {
+  readonly state: JobState
+  readonly note?: string
+}
+
+export interface RotateResult {
+  readonly secret: string
+  readonly env: string
+  readonly job: string
+  readonly state: JobState
+  readonly steps: StepReport[]
+  readonly fromFingerprint?: string
+  readonly toFingerprint?: string
+  readonly graceUntil?: string
+}
+
+export type RotateMode = 'start' | 'resume' | 'abort' | 'retire'
+
+function rotatable(project: Project, name: string): SecretSpec {
+  const spec = project.manifest.byName.get(name)
+  if (!spec)
+    throw new HushError(
+      'HUSH_E_UNKNOWN_SECRET',
+      `secret "${name}" is not declared in ${project.manifest.file}`,
+      {
+        hint: 'run `hush status` to list the secrets',
+      },
+    )
+  if (spec.source === 'derived' || spec.source === 'fixed')
+    throw new HushError(
+      'HUSH_E_NOT_SETTABLE',
+      `${name} is ${spec.source}; it changes when its inputs or the manifest do`,
+      {
+        hint:
+          spec.source === 'derived'
+            ? `rotate its inputs (${spec.inputs.join(', ')})`
+            : 'edit value: in hush.yaml',
+      },
+    )
+  if (spec.source === 'provided' || spec.rotation?.strategy === 'manual')
+    throw new HushError(
+      'HUSH_E_NOT_SETTABLE',
+      `${name} is supplied by a person: hush cannot make a new one`,
+      {
+        hint: `issue a new credential at its provider, then \`hush set ${name}\` (that records the rotation)`,
+      },
+    )
+  if (spec.rotation?.via)
+    throw new HushError(
+      'HUSH_E_STORE_UNSUPPORTED',
+      `${name} rotates via the ${spec.rotation.via} rotator, which this version cannot drive yet`,
+      {
+        hint: 'server rotators (redis, postgres) arrive with the rest of the rotation issue',
+      },
+    )
+  if (project.environment.store !== 'files' && project.environment.store !== 'dotenv')
+    throw new HushError(
+      'HUSH_E_STORE_UNSUPPORTED',
+      `rotation in ${project.environment.store} stores is not available yet`,
+    )
+  return spec
+}
+
+const primaryOf = (spec: SecretSpec) => (isKeyring(spec) ? `${spec.name}_primary` : spec.name)
+
+/** A test-only failpoint: HUSH_FAILPOINT=<STATE> kills the process right after that state is journaled. */
+function failpoint(project: Project, state: JobState): void {
+  if (project.world.env.HUSH_FAILPOINT === state) process.kill(process.pid, 'SIGKILL')
+}
+
+class Runner {
+  readonly steps: StepReport[] = []
+  private readonly journal: Journal
+  private readonly env: string
+  private readonly spec: SecretSpec
+
+  constructor(
+    private readonly project: Project,
+    spec: SecretSpec,
+    private job: JobRecord,
+  ) {
+    this.journal = new Journal(project.stateDir)
+    this.env = project.environment.name
+    this.spec = spec
+  }
+
+  private now(): string {
+    return this.project.world.now().toISOString()
+  }
+
+  private async record(
+    state: JobState,
+    detail?: Record<string, string | number | boolean>,
+    note?: string,
+  ): Promise<void> {
+    const line = { state, at: this.now(), ...(detail ? { detail } : {}) }
+    await this.journal.append(this.job, line)
+    this.job = { ...this.job, lines: [...this.job.lines, line] }
+    const fp = typeof detail?.to === 'string' ? detail.to : undefined
+    await this.project.audit.append(
+      [
+        {
+          action: 'rotate',
+          secret: this.spec.name,
+          env: this.env,
+          detail: state.toLowerCase(),
+          ...(fp ? { fp } : {}),
+        },
+      ],
+      this.project.actor,
+      line.at,
+    )
+    this.steps.push({ state, ...(note ? { note } : {}) })
+    failpoint(this.project, state)
+  }
+
+  private read(entry: string): Promise<string | undefined> {
+    return this.project.store.read(entry)
+  }
+
+  private async write(entry: string, value: string, rotated: boolean): Promise<void> {
+    const fingerprint = this.project.fingerprint(value)
+    await this.project.store.write(entry, value, {
+      fingerprint,
+      source: 'generated',
+      at: this.now(),
+      rotated,
+    })
+  }
+
+  private async pending(): Promise<string> {
+    const value = await this.journal.readPending(this.job)
+    if (value === undefined)
+      throw new HushError('HUSH_E_STORE_CORRUPT', `the pending value of job ${this.job.id} is missing`, {
+        hint: `abort the job (hush rotate ${this.spec.name} --abort) and rotate again`,
+      })
+    return value
+  }
+
+  get current(): JobRecord {
+    return this.job
+  }
+
+  /** Open the job: note the strategy and the current value's fingerprint. */
+  async plan(): Promise<void> {
+    const current = await this.read(primaryOf(this.spec))
+    const strategy = isKeyring(this.spec) ? 'keyring' : 'replace'
+    await this.record('PLANNED', {
+      strategy,
+      ...(current !== undefined ? { from: this.project.fingerprint(current) } : {}),
+    })
+  }
+
+  /** Run the next steps until the job waits (GRACE) or ends; a failing step is journaled as FAILED. */
+  async advance(graceOverride?: number): Promise<void> {
+    try {
+      await this.runSteps(graceOverride)
+    } catch (err) {
+      const code = err instanceof HushError ? err.code : 'HUSH_E_INTERNAL'
+      await this.record('FAILED', { step: progressOf(this.job), code })
+      throw err
+    }
+  }
+
+  private async runSteps(graceOverride?: number): Promise<void> {
+    const { spec, project } = this
+    const fp = project.fingerprint
+    const keyring = isKeyring(spec)
+    for (;;) {
+      switch (progressOf(this.job)) {
+        case 'PLANNED': {
+          // reuse a pending value a killed run already stored; never regenerate
+          const value =
+            (await this.journal.readPending(this.job)) ??
+            (spec.source === 'generated' ? generate(spec.generator).value : '')
+          await this.journal.writePending(this.job, value)
+          await this.record('GENERATED', { to: fp(value) })
+          break
+        }
+        case 'GENERATED': {
+          const value = await this.pending()
+          // keyring: the new key joins the verify set before anyone signs with it
+          if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
+            await this.write(`${spec.name}_previous`, value, false)
+          await this.record(
+            'APPLIED',
+            { to: fp(value) },
+            keyring ? `${spec.name}_previous now verifies the new key` : undefined,
+          )
+          break
+        }
+        case 'APPLIED': {
+          const value = await this.pending()
+          if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
+            throw new HushError(
+              'HUSH_E_IO',
+              `${spec.name}_previous does not hold the new key after APPLIED`,
+              {
+                hint: `something else wrote it; run hush rotate ${spec.name} --resume`,
+              },
+            )
+          await this.record('VERIFIED', { to: fp(value) })
+          break
+        }
+        case 'VERIFIED':
+          // local stores are their own sink; remote sinks (swarm, k8s, cloud) join here later
+          await this.record('DISTRIBUTED', {
+            sinks: `${project.environment.store} ${project.store.location}`,
+          })
+          break
+        case 'DISTRIBUTED': {
+          const value = await this.pending()
+          const current = await this.read(primaryOf(spec))
+          if (current !== value) {
+            if (current !== undefined) await this.keepHistory(current)
+            if (keyring) {
+              // order matters: old primary → previous first, so the verify set never loses it
+              await this.write(`${spec.name}_previous`, current ?? value, false)
+              await this.write(`${spec.name}_primary`, value, true)
+              if (spec.rotation?.mirror !== false) await this.write(spec.name, value, true)
+            } else await this.write(spec.name, value, true)
+          }
+          const derived = (await gen(project, { names: [spec.name] })).rows.filter(
+            (r) => r.secret !== spec.name && r.action === 'update',
+          )
+          const graceMs = graceOverride ?? (keyring ? (spec.rotation?.graceMs ?? 0) : 0)
+          const graceUntil = new Date(project.world.now().getTime() + graceMs).toISOString()
+          await this.record(
+            'PROMOTED',
+            {
+              to: fp(value),
+              graceUntil,
+              ...(lineOf(this.job, 'PLANNED')?.detail?.from
+                ? { from: String(lineOf(this.job, 'PLANNED')!.detail!.from) }
+                : {}),
+            },
+            derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : undefined,
+          )
+          break
+        }
+        case 'PROMOTED':
+          await this.record('GRACE', {
+            until: String(lineOf(this.job, 'PROMOTED')?.detail?.graceUntil ?? this.now()),
+          })
+          break
+        case 'GRACE': {
+          const until = Date.parse(String(lineOf(this.job, 'GRACE')?.detail?.until ?? 0))
+          if (graceOverride === undefined && until > project.world.now().getTime()) return // still in the grace window
+          const value = await this.pending()
+          if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
+            await this.write(`${spec.name}_previous`, value, false)
+          await this.dropHistory()
+          await this.journal.dropPending(this.job)
+          await this.record(
+            'REVOKED',
+            { to: fp(value) },
+            keyring ? 'the old key no longer verifies' : undefined,
+          )
+          return
+        }
+        default:
+          return
+      }
+    }
+  }
+
+  private historyDir(): string {
+    return join(this.project.stateDir, 'history', this.env, this.spec.name)
+  }
+
+  private async keepHistory(value: string): Promise<void> {
+    await ensurePrivateDir(this.historyDir())
+    await writeFileAtomic(join(this.historyDir(), this.job.id), value)
+  }
+
+  private async dropHistory(): Promise<void> {
+    const { rm } = await import('node:fs/promises')
+    await rm(join(this.historyDir(), this.job.id), { force: true })
+  }
+
+  /** Undo what the job did before PROMOTED: the old value stays current, the new key leaves the verify set. */
+  async abort(): Promise<void> {
+    const state = progressOf(this.job)
+    const promoted = this.job.lines.some((l) => l.state === 'PROMOTED')
+    if (promoted)
+      throw new HushError('HUSH_E_USAGE', `job ${this.job.id} is past PROMOTED: the new value is live`, {
+        hint: `finish it with hush rotate ${this.spec.name} --retire, or rotate again`,
+      })
+    if (isKeyring(this.spec)) {
+      const primary = await this.read(`${this.spec.name}_primary`)
+      if (primary !== undefined && (await this.read(`${this.spec.name}_previous`)) !== primary)
+        await this.write(`${this.spec.name}_previous`, primary, false)
+    }
+    await this.journal.dropPending(this.job)
+    await this.record('ABORTED', { from: state })
+  }
+}
+
+function newJobId(now: Date): string {
+  return `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`
+}
+
+/** Start, resume, abort or retire (end the grace window now) the rotation of one secret. */
+export async function rotate(
+  project: Project,
+  name: string,
+  mode: RotateMode = 'start',
+): Promise<RotateResult> {
+  const spec = rotatable(project, name)
+  const env = project.environment.name
+  const journal = new Journal(project.stateDir)
+  await ensurePrivateDir(journal.dirOf(env, name))
+  const release = await acquireLock(join(journal.dirOf(env, name), 'lock')).catch((err: unknown) => {
+    if (err instanceof HushError && err.code === 'HUSH_E_LOCKED')
+      throw new HushError('HUSH_E_LOCKED', `another hush is rotating ${name} right now`, {
+        hint: 'wait for it to finish; `hush status` shows the job',
+      })
+    throw err
+  })
+  try {
+    const open = (await journal.jobs(env, name)).filter(isOpen)
+    const job = open.at(-1)
+    if (mode === 'start' && job)
+      throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
+        hint: `continue it with hush rotate ${name} --resume, or undo it with hush rotate ${name} --abort`,
+      })
+    if (mode !== 'start' && !job)
+      throw new HushError('HUSH_E_USAGE', `${name} has no open rotation job`, {
+        hint: `start one with hush rotate ${name}`,
+      })
+    const runner = new Runner(
+      project,
+      spec,
+      job ?? { id: newJobId(project.world.now()), secret: name, env, lines: [] },
+    )
+    if (!job) await runner.plan()
+    if (mode === 'abort') await runner.abort()
+    else await runner.advance(mode === 'retire' ? 0 : undefined)
+    const final = runner.current
+    const jobId = final.id
+    const planned = lineOf(final, 'PLANNED')?.detail
+    const promoted = lineOf(final, 'PROMOTED')?.detail
+    return {
+      secret: name,
+      env,
+      job: jobId,
+      state: stateOf(final),
+      steps: runner.steps,
+      ...(planned?.from ? { fromFingerprint: String(planned.from) } : {}),
+      ...(promoted?.to ? { toFingerprint: String(promoted.to) } : {}),
+      ...(promoted?.graceUntil && stateOf(final) === 'GRACE'
+        ? { graceUntil: String(promoted.graceUntil) }
+        : {}),
+    }
+  } finally {
+    await release()
+  }
+}

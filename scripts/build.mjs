@@ -31,6 +31,8 @@ await build({
   minify: true,
   entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist',
+  // server SDKs are optional dependencies, loaded from node_modules only by the commands that use them
+  external: ['ioredis', 'pg'],
   chunkNames: 'cli-chunks/[name]-[hash]',
   // bundled CommonJS dependencies (commander, yaml) call require(): give them one
   banner: {

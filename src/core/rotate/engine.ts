@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path'
 import { HushError } from '../../lib/errors.js'
-import { ensurePrivateDir, writeFileAtomic } from '../../lib/fs-safe.js'
+import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
 import { gen } from '../generate/gen.js'
 import { generate } from '../generate/generators.js'
@@ -21,6 +21,8 @@ import { isKeyring } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
+import { assertRotatable, rotatorFor } from './rotators/index.js'
+import type { Rotator } from './rotators/types.js'
 
 export interface StepReport {
   readonly state: JobState
@@ -69,14 +71,7 @@ function rotatable(project: Project, name: string): SecretSpec {
         hint: `issue a new credential at its provider, then \`hush set ${name}\` (that records the rotation)`,
       },
     )
-  if (spec.rotation?.via)
-    throw new HushError(
-      'HUSH_E_STORE_UNSUPPORTED',
-      `${name} rotates via the ${spec.rotation.via} rotator, which this version cannot drive yet`,
-      {
-        hint: 'server rotators (redis, postgres) arrive with the rest of the rotation issue',
-      },
-    )
+  assertRotatable(project, spec)
   if (project.environment.store !== 'files' && project.environment.store !== 'dotenv')
     throw new HushError(
       'HUSH_E_STORE_UNSUPPORTED',
@@ -87,9 +82,12 @@ function rotatable(project: Project, name: string): SecretSpec {
 
 const primaryOf = (spec: SecretSpec) => (isKeyring(spec) ? `${spec.name}_primary` : spec.name)
 
-/** A test-only failpoint: HUSH_FAILPOINT=<STATE> kills the process right after that state is journaled. */
-function failpoint(project: Project, state: JobState): void {
-  if (project.world.env.HUSH_FAILPOINT === state) process.kill(process.pid, 'SIGKILL')
+/**
+ * A test-only failpoint: HUSH_FAILPOINT=<STATE> kills the process right after that state is
+ * journaled; HUSH_FAILPOINT=before:<STATE> right before (its side effect done, not yet recorded).
+ */
+function failpoint(project: Project, point: string): void {
+  if (project.world.env.HUSH_FAILPOINT === point) process.kill(process.pid, 'SIGKILL')
 }
 
 class Runner {
@@ -102,6 +100,7 @@ class Runner {
     private readonly project: Project,
     spec: SecretSpec,
     private job: JobRecord,
+    private readonly rotator: Rotator | undefined,
   ) {
     this.journal = new Journal(project.stateDir)
     this.env = project.environment.name
@@ -117,6 +116,7 @@ class Runner {
     detail?: Record<string, string | number | boolean>,
     note?: string,
   ): Promise<void> {
+    failpoint(this.project, `before:${state}`)
     const line = { state, at: this.now(), ...(detail ? { detail } : {}) }
     await this.journal.append(this.job, line)
     this.job = { ...this.job, lines: [...this.job.lines, line] }
@@ -206,10 +206,15 @@ class Runner {
           // keyring: the new key joins the verify set before anyone signs with it
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
+          // a server rotator makes the new credential valid beside the current one
+          const applied = await this.rotator?.apply({
+            pending: value,
+            current: await this.read(primaryOf(spec)),
+          })
           await this.record(
             'APPLIED',
             { to: fp(value) },
-            keyring ? `${spec.name}_previous now verifies the new key` : undefined,
+            keyring ? `${spec.name}_previous now verifies the new key` : applied,
           )
           break
         }
@@ -223,7 +228,12 @@ class Runner {
                 hint: `something else wrote it; run hush rotate ${spec.name} --resume`,
               },
             )
-          await this.record('VERIFIED', { to: fp(value) })
+          await this.rotator?.test({ pending: value, current: undefined })
+          await this.record(
+            'VERIFIED',
+            { to: fp(value) },
+            this.rotator ? 'logged in with the new credential' : undefined,
+          )
           break
         }
         case 'VERIFIED':
@@ -247,7 +257,7 @@ class Runner {
           const derived = (await gen(project, { names: [spec.name] })).rows.filter(
             (r) => r.secret !== spec.name && r.action === 'update',
           )
-          const graceMs = graceOverride ?? (keyring ? (spec.rotation?.graceMs ?? 0) : 0)
+          const graceMs = graceOverride ?? (keyring || this.rotator ? (spec.rotation?.graceMs ?? 0) : 0)
           const graceUntil = new Date(project.world.now().getTime() + graceMs).toISOString()
           await this.record(
             'PROMOTED',
@@ -273,12 +283,13 @@ class Runner {
           const value = await this.pending()
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
+          const revoked = await this.rotator?.revoke({ pending: value, current: await this.readHistory() })
           await this.dropHistory()
           await this.journal.dropPending(this.job)
           await this.record(
             'REVOKED',
             { to: fp(value) },
-            keyring ? 'the old key no longer verifies' : undefined,
+            keyring ? 'the old key no longer verifies' : revoked,
           )
           return
         }
@@ -295,6 +306,10 @@ class Runner {
   private async keepHistory(value: string): Promise<void> {
     await ensurePrivateDir(this.historyDir())
     await writeFileAtomic(join(this.historyDir(), this.job.id), value)
+  }
+
+  private async readHistory(): Promise<string | undefined> {
+    return readIfExists(join(this.historyDir(), this.job.id))
   }
 
   private async dropHistory(): Promise<void> {
@@ -315,6 +330,9 @@ class Runner {
       if (primary !== undefined && (await this.read(`${this.spec.name}_previous`)) !== primary)
         await this.write(`${this.spec.name}_previous`, primary, false)
     }
+    const pending = await this.journal.readPending(this.job)
+    if (pending !== undefined)
+      await this.rotator?.abort({ pending, current: await this.read(primaryOf(this.spec)) })
     await this.journal.dropPending(this.job)
     await this.record('ABORTED', { from: state })
   }
@@ -352,10 +370,12 @@ export async function rotate(
       throw new HushError('HUSH_E_USAGE', `${name} has no open rotation job`, {
         hint: `start one with hush rotate ${name}`,
       })
+    const rotator = await rotatorFor(project, spec)
     const runner = new Runner(
       project,
       spec,
       job ?? { id: newJobId(project.world.now()), secret: name, env, lines: [] },
+      rotator,
     )
     if (!job) await runner.plan()
     if (mode === 'abort') await runner.abort()

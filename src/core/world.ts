@@ -5,4 +5,9 @@ export interface World {
   readonly now: () => Date
 }
 
-export const realWorld = (): World => ({ cwd: process.cwd(), env: process.env, now: () => new Date() })
+/** HUSH_NOW (an ISO date) freezes the clock, for tests and reproducible demos, as SOURCE_DATE_EPOCH does for builds. */
+export const realWorld = (): World => {
+  const frozen = process.env.HUSH_NOW ? new Date(process.env.HUSH_NOW) : undefined
+  const now = frozen && !Number.isNaN(frozen.getTime()) ? () => new Date(frozen) : () => new Date()
+  return { cwd: process.cwd(), env: process.env, now }
+}

@@ -181,3 +181,16 @@ describe('rotation hygiene', () => {
     expect((await status(await at(91))).rows.find((r) => r.secret === 'pw')!.state).toBe('overdue')
   })
 })
+
+describe('hush status --check with a frozen clock (HUSH_NOW)', () => {
+  it('exits 0 one day before the policy and 3 one day past it', async () => {
+    const dir = tmpProject(manifest)
+    const t0 = '2026-01-01T00:00:00.000Z'
+    expect((await hush(['gen'], { cwd: dir, env: { HUSH_NOW: t0 } })).code).toBe(0)
+    const at = (days: number) => ({ HUSH_NOW: new Date(Date.parse(t0) + days * 86_400_000).toISOString() })
+    expect((await hush(['status', '--check'], { cwd: dir, env: at(29) })).code).toBe(0)
+    const late = await hush(['status', '--check'], { cwd: dir, env: at(31) })
+    expect(late.code).toBe(3)
+    expect(late.stdout).toMatch(/^jwt_secret\s+1\s+31d\s+30d keyring\s+2026-01-31\s+overdue$/m)
+  })
+})

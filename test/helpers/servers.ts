@@ -88,3 +88,84 @@ export async function startRedis(aclRules: readonly string[]): Promise<RunningSe
   )
   return { port, dir, stop: stopper(child) }
 }
+
+/** The directory of initdb/postgres: on PATH, or Debian's /usr/lib/postgresql/<v>/bin. */
+export function postgresBin(): string | undefined {
+  const onPath = spawnSync('sh', ['-c', 'command -v initdb']).stdout?.toString().trim()
+  if (onPath) return join(onPath, '..')
+  const found = spawnSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1'])
+    .stdout?.toString()
+    .trim()
+  return found || undefined
+}
+
+export function postgresAvailable(): boolean {
+  const bin = postgresBin()
+  if (!bin && process.env.CI)
+    throw new Error('PostgreSQL (initdb, postgres) is required under CI=true (.ci/run installs it)')
+  if (!bin) console.warn('skipped: PostgreSQL is not installed here (apt-get install postgresql)')
+  return bin !== undefined
+}
+
+/**
+ * A PostgreSQL cluster on loopback with SCRAM authentication and superuser
+ * `postgres` / `superPassword`. initdb refuses to run as root, so as root it
+ * runs as the `postgres` OS user.
+ */
+export async function startPostgres(superPassword: string): Promise<RunningServer> {
+  const bin = postgresBin()!
+  const dir = mkdtempSync(join(tmpdir(), 'hush-pg-'))
+  const port = await freePort()
+  const asRoot = process.getuid?.() === 0
+  const run = (cmd: string, args: string[]) =>
+    asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' })
+      : spawnSync(cmd, args, { encoding: 'utf8' })
+  writeFileSync(join(dir, 'pw'), superPassword)
+  if (asRoot) spawnSync('chown', ['-R', 'postgres', dir])
+  const init = run(join(bin, 'initdb'), [
+    '-D',
+    join(dir, 'data'),
+    '-U',
+    'postgres',
+    '--auth=scram-sha-256',
+    `--pwfile=${join(dir, 'pw')}`,
+    '-E',
+    'UTF8',
+  ])
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`)
+  const args = [
+    '-D',
+    join(dir, 'data'),
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+  ]
+  const child = asRoot
+    ? spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), ...args], { stdio: 'ignore' })
+    : spawn(join(bin, 'postgres'), args, { stdio: 'ignore' })
+  const pg = (await import('pg')).default
+  await waitFor(async () => {
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      password: superPassword,
+      database: 'postgres',
+    })
+    c.on('error', () => {})
+    try {
+      await c.connect()
+      await c.end()
+      return true
+    } catch {
+      return false
+    }
+  }, 'postgres')
+  return { port, dir, stop: stopper(child) }
+}

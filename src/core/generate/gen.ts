@@ -9,6 +9,7 @@ import { HushError } from '../../lib/errors.js'
 import type { SecretSource, WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
 import { isRequiredIn, membersOf, primaryMember } from '../manifest/members.js'
+import { ownerOfEntry } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { renderTemplate } from './derive.js'
@@ -51,7 +52,11 @@ function selectSecrets(project: Project, names: readonly string[] | undefined): 
   }
   // a derived secret follows its inputs
   for (const spec of manifest.secrets)
-    if (spec.source === 'derived' && spec.inputs.some((i) => selected.has(i))) selected.add(spec.name)
+    if (
+      spec.source === 'derived' &&
+      spec.inputs.some((i) => selected.has(i) || selected.has(ownerOfEntry(manifest, i)?.name ?? ''))
+    )
+      selected.add(spec.name)
   return selected
 }
 
@@ -99,7 +104,11 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
         const mainValue = value?.value ?? current!
         for (const member of members) {
           const existing = values.get(member.name)
-          if (member.role === 'public') {
+          if (member.role === 'active-role') {
+            // the first role starts active; rotation flips it, gen never does
+            if (existing === undefined) put(spec, member.name, spec.activeRole!.roles[0], 'create', 'fixed')
+            else keep(spec, member.name)
+          } else if (member.role === 'public') {
             const ownerFresh = fresh || values.get(member.name.slice(0, -4)) === undefined
             if (!ownerFresh && existing !== undefined) keep(spec, member.name)
             else
@@ -122,10 +131,12 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
         else put(spec, primary, spec.value, current === undefined ? 'create' : 'update', 'fixed')
         break
       case 'derived': {
-        const missing = spec.inputs.filter((input) => {
-          const dep = manifest.byName.get(input)!
-          return values.get(primaryMember(dep)) === undefined
-        })
+        // an input is a secret (its current value) or one of its store entries (e.g. the active role)
+        const inputValue = (input: string) => {
+          const dep = manifest.byName.get(input)
+          return values.get(dep ? primaryMember(dep) : input)
+        }
+        const missing = spec.inputs.filter((input) => inputValue(input) === undefined)
         if (missing.length > 0) {
           rows.push({
             secret: spec.name,
@@ -135,9 +146,7 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
           })
           break
         }
-        const value = renderTemplate(spec.name, spec.template, (input) =>
-          values.get(primaryMember(manifest.byName.get(input)!)),
-        )
+        const value = renderTemplate(spec.name, spec.template, inputValue)
         if (current === value) keep(spec, primary)
         else put(spec, primary, value, current === undefined ? 'create' : 'update', 'derived')
         break

@@ -3,7 +3,7 @@ import type { SecretSpec } from './types.js'
 /** A file or entry a secret occupies in a store. */
 export interface Member {
   readonly name: string
-  readonly role: 'value' | 'primary' | 'previous' | 'mirror' | 'public'
+  readonly role: 'value' | 'primary' | 'previous' | 'mirror' | 'public' | 'active-role'
 }
 
 export function isKeyring(spec: SecretSpec): boolean {
@@ -27,6 +27,7 @@ export function membersOf(spec: SecretSpec): Member[] {
         ...(spec.rotation?.mirror === false ? [] : [{ name: spec.name, role: 'mirror' } as const]),
       ]
     : [{ name: spec.name, role: 'value' }]
+  if (spec.activeRole) values.push({ name: spec.activeRole.entry, role: 'active-role' })
   if (!isKeyPair(spec)) return values
   return values.flatMap((m) => [m, { name: `${m.name}.pub`, role: 'public' } as const])
 }

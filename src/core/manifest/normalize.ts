@@ -170,6 +170,26 @@ function normalizeEnvironments(raw: RawManifest, root: string): Map<string, Envi
   return envs
 }
 
+/** A secret rotated by a postgres rotator keeps its active role beside it (`app_db_password` → `app_db_user`). */
+function withActiveRole(spec: SecretSpec, raw: RawManifest, problems: Problems): SecretSpec {
+  const via = spec.rotation?.via
+  const rotator = via ? raw.rotators?.[via] : undefined
+  if (rotator?.type !== 'postgres') return spec
+  const roles = rotator.roles
+  if (
+    !Array.isArray(roles) ||
+    roles.length !== 2 ||
+    !roles.every((r) => typeof r === 'string' && /^[a-z_][a-z0-9_]*$/.test(r))
+  ) {
+    problems.errors.push(`rotators.${via}.roles: expected two role names, e.g. [app_a, app_b]`)
+    return spec
+  }
+  const entry = spec.name.endsWith('_password')
+    ? `${spec.name.slice(0, -'_password'.length)}_user`
+    : `${spec.name}_user`
+  return { ...spec, activeRole: { entry, roles: [roles[0], roles[1]] } }
+}
+
 export function normalizeManifest(
   raw: RawManifest,
   file: string,
@@ -180,7 +200,7 @@ export function normalizeManifest(
   const unordered: SecretSpec[] = []
   for (const [name, rawSecret] of Object.entries(raw.secrets)) {
     const spec = normalizeSecret(name, rawSecret, defaultEvery, problems)
-    if (spec) unordered.push(spec)
+    if (spec) unordered.push(withActiveRole(spec, raw, problems))
   }
   const environments = normalizeEnvironments(raw, root)
   for (const [name, env] of environments) {

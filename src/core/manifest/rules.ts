@@ -3,6 +3,11 @@ import { membersOf } from './members.js'
 import type { Problems } from './normalize.js'
 import type { Manifest, SecretSpec } from './types.js'
 
+/** The secret a store entry belongs to (`app_db_user` → `app_db_password`), for derive templates. */
+export function ownerOfEntry(manifest: Manifest, entry: string): SecretSpec | undefined {
+  return manifest.secrets.find((s) => membersOf(s).some((m) => m.name === entry))
+}
+
 /** Order secrets so that every derive input comes before its dependants; report unknown inputs and cycles. */
 function dependencyOrder(manifest: Manifest, problems: Problems): SecretSpec[] {
   const ordered: SecretSpec[] = []
@@ -17,7 +22,7 @@ function dependencyOrder(manifest: Manifest, problems: Problems): SecretSpec[] {
     state.set(spec.name, 'visiting')
     if (spec.source === 'derived')
       for (const input of spec.inputs) {
-        const dep = manifest.byName.get(input)
+        const dep = manifest.byName.get(input) ?? ownerOfEntry(manifest, input)
         if (!dep) problems.errors.push(`secrets.${spec.name}.derive: unknown secret "${input}"`)
         else visit(dep, [...trail, spec.name])
       }

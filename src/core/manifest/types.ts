@@ -30,6 +30,11 @@ export type SecretSpec = {
   readonly required: 'all' | readonly string[]
   readonly pattern?: RegExp
   readonly rotation?: RotationPolicy
+  /**
+   * Alternating-role database rotation: the store entry holding the active role's name
+   * (`app_db_password` → `app_db_user`) and the roles it flips between.
+   */
+  readonly activeRole?: { readonly entry: string; readonly roles: readonly [string, string] }
 } & (
   | { readonly source: 'generated'; readonly generator: GeneratorSpec }
   | { readonly source: 'fixed'; readonly value: string }

@@ -22,7 +22,7 @@ import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
 import { assertRotatable, rotatorFor } from './rotators/index.js'
-import type { Rotator } from './rotators/types.js'
+import type { RotationContext, Rotator } from './rotators/types.js'
 
 export interface StepReport {
   readonly state: JobState
@@ -172,7 +172,15 @@ class Runner {
     await this.record('PLANNED', {
       strategy,
       ...(current !== undefined ? { from: this.project.fingerprint(current) } : {}),
+      ...(await this.rotator?.plan?.({ current })),
     })
+  }
+
+  /** What a rotator call sees: the values, and what its plan() decided when the job started. */
+  private ctx(pending: string, current: string | undefined): RotationContext {
+    const planned = lineOf(this.job, 'PLANNED')?.detail ?? {}
+    const job = Object.fromEntries(Object.entries(planned).map(([k, v]) => [k, String(v)]))
+    return { pending, current, job }
   }
 
   /** Run the next steps until the job waits (GRACE) or ends; a failing step is journaled as FAILED. */
@@ -207,10 +215,7 @@ class Runner {
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
           // a server rotator makes the new credential valid beside the current one
-          const applied = await this.rotator?.apply({
-            pending: value,
-            current: await this.read(primaryOf(spec)),
-          })
+          const applied = await this.rotator?.apply(this.ctx(value, await this.read(primaryOf(spec))))
           await this.record(
             'APPLIED',
             { to: fp(value) },
@@ -228,7 +233,7 @@ class Runner {
                 hint: `something else wrote it; run hush rotate ${spec.name} --resume`,
               },
             )
-          await this.rotator?.test({ pending: value, current: undefined })
+          await this.rotator?.test(this.ctx(value, undefined))
           await this.record(
             'VERIFIED',
             { to: fp(value) },
@@ -254,6 +259,9 @@ class Runner {
               if (spec.rotation?.mirror !== false) await this.write(spec.name, value, true)
             } else await this.write(spec.name, value, true)
           }
+          // entries that flip with the value (the active database role), written after it
+          for (const [entry, v] of Object.entries(this.rotator?.promoted?.(this.ctx(value, current)) ?? {}))
+            if ((await this.read(entry)) !== v) await this.write(entry, v, false)
           const derived = (await gen(project, { names: [spec.name] })).rows.filter(
             (r) => r.secret !== spec.name && r.action === 'update',
           )
@@ -283,7 +291,7 @@ class Runner {
           const value = await this.pending()
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
-          const revoked = await this.rotator?.revoke({ pending: value, current: await this.readHistory() })
+          const revoked = await this.rotator?.revoke(this.ctx(value, await this.readHistory()))
           await this.dropHistory()
           await this.journal.dropPending(this.job)
           await this.record(
@@ -332,7 +340,7 @@ class Runner {
     }
     const pending = await this.journal.readPending(this.job)
     if (pending !== undefined)
-      await this.rotator?.abort({ pending, current: await this.read(primaryOf(this.spec)) })
+      await this.rotator?.abort(this.ctx(pending, await this.read(primaryOf(this.spec))))
     await this.journal.dropPending(this.job)
     await this.record('ABORTED', { from: state })
   }

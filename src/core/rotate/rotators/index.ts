@@ -4,7 +4,7 @@ import type { SecretSpec } from '../../manifest/types.js'
 import type { Project } from '../../project.js'
 import type { Rotator } from './types.js'
 
-const SUPPORTED = ['redis'] as const
+const SUPPORTED = ['redis', 'postgres'] as const
 
 export function assertRotatable(project: Project, spec: SecretSpec): void {
   const via = spec.rotation?.via
@@ -31,6 +31,21 @@ export async function rotatorFor(project: Project, spec: SecretSpec): Promise<Ro
     throw new HushError('HUSH_E_SECRETS', `rotator ${via} needs ${adminSecret}, which has no value`, {
       hint: `hush set ${adminSecret}`,
     })
+  if (raw.type === 'postgres') {
+    const { postgresRotator } = await import('./postgres.js')
+    const activeRole = spec.activeRole!
+    return postgresRotator({
+      name: via,
+      roles: activeRole.roles,
+      activeEntry: activeRole.entry,
+      active: await project.store.read(activeRole.entry),
+      ...(str('host') ? { host: str('host')! } : {}),
+      ...(typeof raw.port === 'number' ? { port: raw.port } : {}),
+      ...(str('database') ? { database: str('database')! } : {}),
+      ...(str('admin_user') ? { adminUser: str('admin_user')! } : {}),
+      ...(adminPassword !== undefined ? { adminPassword } : {}),
+    })
+  }
   const { redisRotator } = await import('./redis.js')
   const user = str('user')
   if (!user)

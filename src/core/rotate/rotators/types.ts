@@ -4,9 +4,15 @@ export interface RotationContext {
   readonly pending: string
   /** the value consumers use now; undefined on a first rotation */
   readonly current: string | undefined
+  /** what plan() returned when the job started (fixed for the job's life, e.g. the target role) */
+  readonly job: Readonly<Record<string, string>>
 }
 
 export interface Rotator {
+  /** decide, once per job, what the job works on; journaled with PLANNED (no values) */
+  plan?(ctx: Omit<RotationContext, 'job' | 'pending'>): Promise<Record<string, string>>
+  /** store entries to write beside the value at PROMOTED (e.g. the now-active role) */
+  promoted?(ctx: RotationContext): Record<string, string>
   /** make the pending credential valid alongside the current one */
   apply(ctx: RotationContext): Promise<string | undefined>
   /** log in with the pending credential; throw when it does not work */

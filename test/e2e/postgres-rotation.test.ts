@@ -1,0 +1,172 @@
+/** Alternating-role rotation of a database password against a real PostgreSQL on loopback. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { scramVerifier } from '../../src/core/rotate/rotators/postgres.js'
+import { hush, tmpProject } from '../helpers/project.js'
+import { postgresAvailable, type RunningServer, startPostgres } from '../helpers/servers.js'
+
+const SUPER = 'super-Kq7v2Lm9xR4tW8pZ'
+const have = postgresAvailable()
+
+async function query(
+  port: number,
+  db: string,
+  user: string,
+  password: string,
+  sql: string,
+): Promise<boolean> {
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database: db,
+    connectionTimeoutMillis: 3000,
+  })
+  c.on('error', () => {})
+  try {
+    await c.connect()
+    await c.query(sql)
+    return true
+  } catch {
+    return false
+  } finally {
+    await c.end().catch(() => {})
+  }
+}
+const connectUrl = async (url: string) => {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  c.on('error', () => {})
+  try {
+    await c.connect()
+    await c.query('SELECT count(*) FROM items')
+    return true
+  } catch {
+    return false
+  } finally {
+    await c.end().catch(() => {})
+  }
+}
+
+describe.runIf(have)('postgres rotator (real PostgreSQL)', () => {
+  let server: RunningServer
+  let n = 0
+  beforeAll(async () => {
+    server = await startPostgres(SUPER)
+  })
+  afterAll(() => server?.stop())
+
+  /** A fresh database with roles app_a/app_b (members of app_owner) and a project whose current password works for app_a. */
+  async function project(): Promise<{ dir: string; db: string }> {
+    const db = `app${++n}`
+    const admin = new pg.Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'postgres',
+      password: SUPER,
+      database: 'postgres',
+    })
+    await admin.connect()
+    const initial = `init-${db}-Q8v2x9LmP4tR7wZ1`
+    for (const sql of [
+      `CREATE ROLE ${db}_owner NOLOGIN`,
+      `CREATE ROLE ${db}_a LOGIN PASSWORD '${scramVerifier(initial)}' IN ROLE ${db}_owner`,
+      `CREATE ROLE ${db}_b LOGIN PASSWORD '${scramVerifier('unused-random-1234567890')}' IN ROLE ${db}_owner`,
+      `CREATE DATABASE ${db} OWNER ${db}_owner`,
+    ])
+      await admin.query(sql)
+    await admin.end()
+    const setup = new pg.Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'postgres',
+      password: SUPER,
+      database: db,
+    })
+    await setup.connect()
+    await setup.query(`SET ROLE ${db}_owner; CREATE TABLE items (id int); INSERT INTO items VALUES (1)`)
+    await setup.end()
+    const dir = tmpProject(`version: 1
+project: pgrot
+environments: { development: { path: s } }
+secrets:
+  postgres_admin_password: { provide: true }
+  app_db_password: { generate: password:24, rotate: { every: 90d, via: appdb, grace: 1s } }
+  database_url: { derive: "postgresql://{{app_db_user}}:{{app_db_password | url}}@127.0.0.1:${server.port}/${db}" }
+rotators:
+  appdb: { type: postgres, host: 127.0.0.1, port: ${server.port}, database: ${db}, roles: [${db}_a, ${db}_b], owner: ${db}_owner, admin: postgres_admin_password }
+`)
+    expect((await hush(['set', 'postgres_admin_password', '--stdin'], { cwd: dir, input: SUPER })).code).toBe(
+      0,
+    )
+    expect((await hush(['set', 'app_db_password', '--stdin'], { cwd: dir, input: initial })).code).toBe(0)
+    expect(readFileSync(join(dir, 's', 'app_db_user'), 'utf8')).toBe(`${db}_a`)
+    return { dir, db }
+  }
+  const read = (dir: string, name: string) => readFileSync(join(dir, 's', name), 'utf8')
+
+  it('flips to the other role with zero failures for a client reconnecting in a tight loop', async () => {
+    const { dir, db } = await project()
+    expect(await connectUrl(read(dir, 'database_url'))).toBe(true)
+    let ok = 0
+    let failed = 0
+    let running = true
+    const loop = (async () => {
+      while (running) (await connectUrl(read(dir, 'database_url'))) ? ok++ : failed++
+    })()
+    const t0 = Date.now()
+    const r = await hush(['rotate', 'app_db_password'], { cwd: dir })
+    expect(r.code, r.stderr).toBe(0)
+    expect(read(dir, 'app_db_user')).toBe(`${db}_b`)
+    await new Promise((res) => setTimeout(res, 1100))
+    const due = await hush(['rotate', '--due'], { cwd: dir })
+    expect(due.code, due.stderr).toBe(0)
+    const elapsed = Date.now() - t0
+    await new Promise((res) => setTimeout(res, 200))
+    running = false
+    await loop
+    console.log(
+      `postgres rotation: ${ok + failed} connections during rotation, ${failed} failed; rotate + grace + revoke took ${elapsed} ms`,
+    )
+    expect(failed).toBe(0)
+    expect(ok).toBeGreaterThan(5)
+    expect(await query(server.port, db, `${db}_b`, read(dir, 'app_db_password'), 'SELECT 1')).toBe(true)
+    expect(await query(server.port, db, `${db}_a`, `init-${db}-Q8v2x9LmP4tR7wZ1`, 'SELECT 1')).toBe(false) // old credential re-randomised
+  })
+
+  for (const point of ['GENERATED', 'before:APPLIED', 'APPLIED', 'VERIFIED', 'PROMOTED'])
+    it(`killed at ${point}: the URL consumers read always works, and --resume completes`, async () => {
+      const { dir, db } = await project()
+      const killed = await hush(['rotate', 'app_db_password'], { cwd: dir, env: { HUSH_FAILPOINT: point } })
+      expect(killed.code).toBe(null)
+      expect(await connectUrl(read(dir, 'database_url'))).toBe(true)
+      const resumed = await hush(['rotate', 'app_db_password', '--resume'], { cwd: dir })
+      expect(resumed.code, resumed.stderr).toBe(0)
+      if (point === 'before:APPLIED')
+        expect(resumed.stdout).toContain('already logs in with the new password')
+      expect(await connectUrl(read(dir, 'database_url'))).toBe(true)
+      expect(read(dir, 'app_db_user')).toBe(`${db}_b`)
+    })
+
+  it('the password reaches the server only as a SCRAM verifier', async () => {
+    const { dir, db } = await project()
+    expect(
+      (await hush(['rotate', 'app_db_password', '--retire', 'app_db_password'], { cwd: dir })).code,
+    ).not.toBe(0) // no open job yet
+    expect((await hush(['rotate', 'app_db_password'], { cwd: dir })).code).toBe(0)
+    const admin = new pg.Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'postgres',
+      password: SUPER,
+      database: 'postgres',
+    })
+    await admin.connect()
+    const { rows } = await admin.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [`${db}_b`])
+    await admin.end()
+    expect(rows[0].rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/)
+    expect(rows[0].rolpassword).not.toContain(read(dir, 'app_db_password'))
+  })
+})

@@ -95,6 +95,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .option('--resume', 'continue open jobs (all of them when no name is given)')
     .option('--abort', 'undo an open job that has not reached PROMOTED')
     .option('--retire <name>', 'end the grace window of a job now: the previous value stops working')
+    .option('--allow-downtime', 'rotate single-credential servers (redis requirepass, one postgres role)')
     .addHelpText(
       'after',
       '\nExamples:\n  hush rotate jwt_secret\n  hush rotate --due -e production\n  hush rotate --retire jwt_secret',

@@ -429,3 +429,21 @@ describe('detectSourceKind', () => {
     expect(detectSourceKind('/p/env.sample')).toBe('dotenv')
   })
 })
+
+describe('hush init regression', () => {
+  it('leaves a compose service named __proto__ out (found by the property test, seed -370488960)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { inferFromSources, renderManifest } = await import('../../src/core/init/index.js')
+    const { parseManifest } = await import('../../src/core/manifest/load.js')
+    const root = mkdtempSync(join(tmpdir(), 'hush-init-proto-'))
+    writeFileSync(
+      join(root, 'compose.yaml'),
+      'services:\n  __proto__:\n    secrets: [constructor]\nsecrets:\n  constructor: { file: ./secrets/constructor }\n',
+    )
+    const inf = await inferFromSources(root, [{ path: join(root, 'compose.yaml'), kind: 'compose' }])
+    expect(inf.warnings.join('\n')).toContain('__proto__')
+    expect(() => parseManifest(renderManifest(inf), join(root, 'hush.yaml'))).not.toThrow()
+  })
+})

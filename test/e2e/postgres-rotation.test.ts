@@ -170,3 +170,46 @@ rotators:
     expect(rows[0].rolpassword).not.toContain(read(dir, 'app_db_password'))
   })
 })
+
+describe.runIf(have)('postgres single-role mode (real PostgreSQL)', () => {
+  it('is refused without --allow-downtime, and rotates the one role with it', async () => {
+    const server = await startPostgres(SUPER)
+    try {
+      const admin = new pg.Client({
+        host: '127.0.0.1',
+        port: server.port,
+        user: 'postgres',
+        password: SUPER,
+        database: 'postgres',
+      })
+      await admin.connect()
+      const initial = 'init-single-Q8v2x9LmP4tR7wZ1'
+      await admin.query(`CREATE ROLE lone LOGIN PASSWORD '${scramVerifier(initial)}'`)
+      await admin.query('CREATE DATABASE lonedb OWNER lone')
+      await admin.end()
+      const dir = tmpProject(`version: 1
+project: pgsingle
+environments: { development: { path: s } }
+secrets:
+  postgres_admin_password: { provide: true }
+  lone_password: { generate: password:24, rotate: { every: 90d, via: db } }
+rotators:
+  db: { type: postgres, host: 127.0.0.1, port: ${server.port}, database: lonedb, role: lone, admin: postgres_admin_password }
+`)
+      expect(
+        (await hush(['set', 'postgres_admin_password', '--stdin'], { cwd: dir, input: SUPER })).code,
+      ).toBe(0)
+      expect((await hush(['set', 'lone_password', '--stdin'], { cwd: dir, input: initial })).code).toBe(0)
+      const refused = await hush(['rotate', 'lone_password'], { cwd: dir })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('--allow-downtime')
+      const r = await hush(['rotate', 'lone_password', '--allow-downtime'], { cwd: dir })
+      expect(r.code, r.stderr).toBe(0)
+      const now = readFileSync(join(dir, 's', 'lone_password'), 'utf8')
+      expect(await query(server.port, 'lonedb', 'lone', now, 'SELECT 1')).toBe(true)
+      expect(await query(server.port, 'lonedb', 'lone', initial, 'SELECT 1')).toBe(false)
+    } finally {
+      await server.stop()
+    }
+  })
+})

@@ -151,3 +151,49 @@ rotators:
     expect(await login(redis.port, current)).toBe(true)
   })
 })
+
+describe.runIf(haveRedis)('redis requirepass mode (real redis-server)', () => {
+  it('is refused without --allow-downtime, and rotates the server password with it', async () => {
+    const server = await startRedis([`user default on >${INITIAL} ~* &* +@all`])
+    try {
+      const dir = tmpProject(`version: 1
+project: redispass
+environments: { development: { path: s } }
+secrets:
+  redis_password: { generate: password:24, rotate: { every: 90d, via: cache } }
+rotators:
+  cache: { type: redis, mode: requirepass, host: 127.0.0.1, port: ${server.port} }
+`)
+      expect((await hush(['set', 'redis_password', '--stdin'], { cwd: dir, input: INITIAL })).code).toBe(0)
+      const refused = await hush(['rotate', 'redis_password'], { cwd: dir })
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain('--allow-downtime')
+      expect(JSON.parse((await hush(['status', '--json'], { cwd: dir })).stdout).jobs).toEqual([])
+      const r = await hush(['rotate', 'redis_password', '--allow-downtime'], { cwd: dir })
+      expect(r.code, r.stderr).toBe(0)
+      const now = readFileSync(join(dir, 's', 'redis_password'), 'utf8')
+      const auth = async (password: string) => {
+        const c = new Redis({
+          port: server.port,
+          password,
+          lazyConnect: true,
+          retryStrategy: () => null,
+          maxRetriesPerRequest: 0,
+        })
+        c.on('error', () => {})
+        try {
+          await c.connect()
+          return (await c.ping()) === 'PONG'
+        } catch {
+          return false
+        } finally {
+          c.disconnect()
+        }
+      }
+      expect(await auth(now)).toBe(true)
+      expect(await auth(INITIAL)).toBe(false)
+    } finally {
+      await server.stop()
+    }
+  })
+})

@@ -10,6 +10,7 @@ export interface RotateFlags {
   resume?: boolean
   abort?: boolean
   retire?: string
+  allowDowntime?: boolean
 }
 
 export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promise<number> {
@@ -36,7 +37,7 @@ export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promis
       .map((r) => r.secret)
     const results = [
       ...(await runAll(ctx, project, waiting, 'resume', flags.dryRun)),
-      ...(await runAll(ctx, project, overdue, 'start', flags.dryRun)),
+      ...(await runAll(ctx, project, overdue, 'start', flags.dryRun, flags.allowDowntime)),
     ]
     if (waiting.length + overdue.length === 0) out.line(`nothing is due in ${env}`)
     return exitOf(results)
@@ -46,7 +47,7 @@ export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promis
     throw new HushError('HUSH_E_USAGE', 'name the secrets to rotate, or use --due', {
       hint: `hush rotate jwt_secret${envFlag(env)}`,
     })
-  return exitOf(await runAll(ctx, project, targets, mode, flags.dryRun))
+  return exitOf(await runAll(ctx, project, targets, mode, flags.dryRun, flags.allowDowntime))
 }
 
 type Outcome = RotateResult | { secret: string; error: HushError }
@@ -57,6 +58,7 @@ async function runAll(
   names: readonly string[],
   mode: RotateMode,
   dryRun: boolean | undefined,
+  allowDowntime?: boolean,
 ): Promise<Outcome[]> {
   const { out } = ctx
   const outcomes: Outcome[] = []
@@ -70,7 +72,9 @@ async function runAll(
       continue
     }
     try {
-      const r = await rotate(project, name, mode)
+      const r = await rotate(project, name, mode, {
+        allowDowntime: ctx.opts.yes === true || allowDowntime === true,
+      })
       outcomes.push(r)
       out.result(
         `${out.paint.bold(name)}: ${r.steps.map((s) => s.state.toLowerCase()).join(' → ') || 'no step due'} (${r.state})`,

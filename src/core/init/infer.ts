@@ -71,7 +71,9 @@ export async function inferFromSources(root: string, sources: InitSource[]): Pro
       const name = memberOf.get(n) ?? n
       if (known.has(name)) pushUnique(collapsed, name)
     }
-    if (collapsed.length > 0) serviceEntries.push([svc, collapsed])
+    // hush.yaml refuses a service named __proto__ (a YAML/JS hazard); leave it out rather than write a manifest that fails
+    if (svc === '__proto__') warnings.push('service "__proto__" is left out of services: (a reserved name)')
+    else if (collapsed.length > 0) serviceEntries.push([svc, collapsed])
   }
   const firstSeen = new Map<string, number>()
   for (const [i, e] of envKeys.entries()) if (!firstSeen.has(e.key)) firstSeen.set(e.key, i)

@@ -176,6 +176,7 @@ function withActiveRole(spec: SecretSpec, raw: RawManifest, problems: Problems):
   const rotator = via ? raw.rotators?.[via] : undefined
   if (rotator?.type !== 'postgres') return spec
   const roles = rotator.roles
+  if (roles === undefined && typeof rotator.role === 'string') return spec // single-role mode: no active-role entry
   if (
     !Array.isArray(roles) ||
     roles.length !== 2 ||

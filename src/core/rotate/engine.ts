@@ -355,6 +355,7 @@ export async function rotate(
   project: Project,
   name: string,
   mode: RotateMode = 'start',
+  options: { readonly allowDowntime?: boolean } = {},
 ): Promise<RotateResult> {
   const spec = rotatable(project, name)
   const env = project.environment.name
@@ -379,6 +380,14 @@ export async function rotate(
         hint: `start one with hush rotate ${name}`,
       })
     const rotator = await rotatorFor(project, spec)
+    if (rotator?.singleCredential && mode === 'start' && !options.allowDowntime)
+      throw new HushError(
+        'HUSH_E_USAGE',
+        `${name}'s server holds one credential: the old one stops working the moment the new one is set`,
+        {
+          hint: `consumers fail until they pick up the new value; accept that with --allow-downtime, or switch to an ACL user (redis) or alternating roles (postgres)`,
+        },
+      )
     const runner = new Runner(
       project,
       spec,

@@ -31,34 +31,38 @@ export async function rotatorFor(project: Project, spec: SecretSpec): Promise<Ro
     throw new HushError('HUSH_E_SECRETS', `rotator ${via} needs ${adminSecret}, which has no value`, {
       hint: `hush set ${adminSecret}`,
     })
-  if (raw.type === 'postgres') {
-    const { postgresRotator } = await import('./postgres.js')
-    const activeRole = spec.activeRole!
-    return postgresRotator({
-      name: via,
-      roles: activeRole.roles,
-      activeEntry: activeRole.entry,
-      active: await project.store.read(activeRole.entry),
-      ...(str('host') ? { host: str('host')! } : {}),
-      ...(typeof raw.port === 'number' ? { port: raw.port } : {}),
-      ...(str('database') ? { database: str('database')! } : {}),
-      ...(str('admin_user') ? { adminUser: str('admin_user')! } : {}),
-      ...(adminPassword !== undefined ? { adminPassword } : {}),
-    })
-  }
-  const { redisRotator } = await import('./redis.js')
-  const user = str('user')
-  if (!user)
-    throw new HushError(
-      'HUSH_E_MANIFEST_INVALID',
-      `rotators.${via}.user: the redis ACL user to rotate is required`,
-    )
-  return redisRotator({
+  const common = {
     name: via,
-    user,
     ...(str('host') ? { host: str('host')! } : {}),
     ...(typeof raw.port === 'number' ? { port: raw.port } : {}),
     ...(str('admin_user') ? { adminUser: str('admin_user')! } : {}),
     ...(adminPassword !== undefined ? { adminPassword } : {}),
-  })
+  }
+  if (raw.type === 'postgres') {
+    const { postgresRotator } = await import('./postgres.js')
+    const activeRole = spec.activeRole
+    return postgresRotator({
+      ...common,
+      ...(str('database') ? { database: str('database')! } : {}),
+      ...(activeRole
+        ? {
+            roles: activeRole.roles,
+            activeEntry: activeRole.entry,
+            active: await project.store.read(activeRole.entry),
+          }
+        : { role: str('role') ?? '' }),
+    })
+  }
+  const { redisRotator } = await import('./redis.js')
+  const mode = str('mode') === 'requirepass' ? 'requirepass' : 'acl'
+  const user = str('user')
+  if (!user && mode === 'acl')
+    throw new HushError(
+      'HUSH_E_MANIFEST_INVALID',
+      `rotators.${via}.user: the redis ACL user to rotate is required`,
+      {
+        hint: 'or set mode: requirepass to rotate the server password (with --allow-downtime)',
+      },
+    )
+  return redisRotator({ ...common, mode, user: user ?? 'default' })
 }

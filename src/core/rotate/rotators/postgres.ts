@@ -15,10 +15,12 @@ export interface PostgresRotatorConfig {
   readonly host?: string
   readonly port?: number
   readonly database?: string
-  readonly roles: readonly [string, string]
-  /** the store entry naming the active role, and its current value */
-  readonly activeEntry: string
-  readonly active: string | undefined
+  /** alternating roles, the store entry naming the active one, and its current value */
+  readonly roles?: readonly [string, string]
+  readonly activeEntry?: string
+  readonly active?: string | undefined
+  /** single-role mode (no overlap: needs --allow-downtime) */
+  readonly role?: string
   readonly adminUser?: string
   readonly adminPassword?: string
 }
@@ -79,10 +81,42 @@ export function postgresRotator(config: PostgresRotatorConfig): Rotator {
       await client?.end().catch(() => {})
     }
   }
+  if (!config.roles) {
+    const role = config.role!
+    return {
+      singleCredential: true,
+      async plan() {
+        return { role }
+      },
+      async apply(ctx) {
+        if (await canLogin(role, ctx.pending)) return `${role} already logs in with the new password`
+        await setPassword(role, ctx.pending)
+        return `${role} has the new password; the old one no longer works`
+      },
+      async test(ctx) {
+        if (!(await canLogin(role, ctx.pending)))
+          throw new HushError(
+            'HUSH_E_IO',
+            `postgres rotator ${config.name}: ${role} cannot log in with the new password`,
+            {
+              hint: 'run hush rotate --resume once the server is back',
+            },
+          )
+      },
+      async revoke() {
+        return undefined
+      },
+      async abort(ctx) {
+        if (ctx.current !== undefined && (await canLogin(role, ctx.pending)))
+          await setPassword(role, ctx.current)
+      },
+    }
+  }
+  const roles = config.roles
   return {
     async plan() {
-      const active = config.active ?? config.roles[0]
-      const target = active === config.roles[0] ? config.roles[1] : config.roles[0]
+      const active = config.active ?? roles[0]
+      const target = active === roles[0] ? roles[1] : roles[0]
       return { role: target, previousRole: active }
     },
     async apply(ctx) {
@@ -102,7 +136,7 @@ export function postgresRotator(config: PostgresRotatorConfig): Rotator {
         )
     },
     promoted(ctx) {
-      return { [config.activeEntry]: ctx.job.role! }
+      return { [config.activeEntry!]: ctx.job.role! }
     },
     async revoke(ctx) {
       const old = ctx.job.previousRole!

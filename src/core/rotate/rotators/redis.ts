@@ -10,6 +10,8 @@ import type { RotationContext, Rotator } from './types.js'
 
 export interface RedisRotatorConfig {
   readonly name: string
+  /** `acl` (default): an ACL user with two passwords; `requirepass`: the one server password (downtime) */
+  readonly mode?: 'acl' | 'requirepass'
   readonly host?: string
   readonly port?: number
   readonly user: string
@@ -58,7 +60,53 @@ function failure(config: RedisRotatorConfig, what: string, err: unknown): HushEr
   })
 }
 
+/** `requirepass`: one password for the whole server, so the old one dies the moment the new one is set. */
+function requirepassRotator(config: RedisRotatorConfig): Rotator {
+  const login = (password: string) => canLogin({ ...config, user: 'default' }, password)
+  const setPassword = async (auth: string | undefined, password: string): Promise<string> => {
+    let client: RedisClient | undefined
+    try {
+      client = await connect(config, 'default', auth)
+      await client.call('CONFIG', 'SET', 'requirepass', password)
+      try {
+        await client.call('CONFIG', 'REWRITE')
+        return 'persisted with CONFIG REWRITE'
+      } catch {
+        return 'not persisted: the server has no config file'
+      }
+    } catch (err) {
+      throw failure(config, 'CONFIG SET requirepass', err)
+    } finally {
+      client?.disconnect()
+    }
+  }
+  return {
+    singleCredential: true,
+    async apply(ctx) {
+      if (await login(ctx.pending)) return 'the new password already works'
+      return setPassword(ctx.current, ctx.pending)
+    },
+    async test(ctx) {
+      if (!(await login(ctx.pending)))
+        throw new HushError(
+          'HUSH_E_IO',
+          `redis rotator ${config.name}: the server refuses the new requirepass`,
+          {
+            hint: 'run hush rotate --resume once the server is back',
+          },
+        )
+    },
+    async revoke() {
+      return undefined // the old password died at APPLIED
+    },
+    async abort(ctx) {
+      if (ctx.current !== undefined && (await login(ctx.pending))) await setPassword(ctx.pending, ctx.current)
+    },
+  }
+}
+
 export function redisRotator(config: RedisRotatorConfig): Rotator {
+  if (config.mode === 'requirepass') return requirepassRotator(config)
   const admin = async (ctx: RotationContext) =>
     config.adminPassword !== undefined || config.adminUser !== undefined
       ? connect(config, config.adminUser ?? 'default', config.adminPassword)

@@ -9,6 +9,8 @@ export interface RotationContext {
 }
 
 export interface Rotator {
+  /** the server holds one credential only: the old one stops working at APPLIED (needs --allow-downtime) */
+  readonly singleCredential?: boolean
   /** decide, once per job, what the job works on; journaled with PLANNED (no values) */
   plan?(ctx: Omit<RotationContext, 'job' | 'pending'>): Promise<Record<string, string>>
   /** store entries to write beside the value at PROMOTED (e.g. the now-active role) */

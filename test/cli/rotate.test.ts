@@ -194,3 +194,28 @@ describe('hush status --check with a frozen clock (HUSH_NOW)', () => {
     expect(late.stdout).toMatch(/^jwt_secret\s+1\s+31d\s+30d keyring\s+2026-01-31\s+overdue$/m)
   })
 })
+
+describe('hush rotate: manual secrets', () => {
+  it('tells the person what to do, and hush set records the rotation', async () => {
+    const dir = tmpProject(`version: 1
+project: manual
+environments: { development: { path: s } }
+secrets:
+  hf_token: { provide: true, rotate: 60d }
+`)
+    expect(
+      (await hush(['set', 'hf_token', '--stdin'], { cwd: dir, input: 'hf_first0123456789abcdefghijklmnop' }))
+        .code,
+    ).toBe(0)
+    const r = await hush(['rotate', 'hf_token'], { cwd: dir })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('rotated by hand')
+    expect(r.stdout).toContain('hush set hf_token')
+    expect(
+      (await hush(['set', 'hf_token', '--stdin'], { cwd: dir, input: 'hf_second0123456789abcdefghijklmno' }))
+        .code,
+    ).toBe(0)
+    const info = JSON.parse((await hush(['get', 'hf_token', '--json'], { cwd: dir })).stdout)
+    expect(info.version).toBe(2)
+  })
+})

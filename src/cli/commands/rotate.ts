@@ -71,6 +71,21 @@ async function runAll(
       )
       continue
     }
+    const spec = project.manifest.byName.get(name)
+    if (mode === 'start' && (spec?.source === 'provided' || spec?.rotation?.strategy === 'manual')) {
+      // a person rotates it: say how; `hush set` records the rotation (new version, rotatedAt, audit)
+      out.result(
+        `${out.paint.bold(name)}: rotated by hand — issue a new credential at its provider, then run: hush set ${name}${envFlag(project.environment.name)}`,
+      )
+      outcomes.push({
+        secret: name,
+        env: project.environment.name,
+        job: '-',
+        state: 'PLANNED',
+        steps: [{ state: 'PLANNED', note: 'manual' }],
+      })
+      continue
+    }
     try {
       const r = await rotate(project, name, mode, {
         allowDowntime: ctx.opts.yes === true || allowDowntime === true,

@@ -5,10 +5,17 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { scramVerifier } from '../../src/core/rotate/rotators/postgres.js'
 import { hush, tmpProject } from '../helpers/project.js'
-import { postgresAvailable, type RunningServer, startPostgres } from '../helpers/servers.js'
+import { loginLoop, postgresAvailable, type RunningServer, startPostgres } from '../helpers/servers.js'
 
 const SUPER = 'super-Kq7v2Lm9xR4tW8pZ'
 const have = postgresAvailable()
+
+/** A connected superuser client on `database`. */
+async function superuser(port: number, database: string): Promise<pg.Client> {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: SUPER, database })
+  await c.connect()
+  return c
+}
 
 async function query(
   port: number,
@@ -61,14 +68,7 @@ describe.runIf(have)('postgres rotator (real PostgreSQL)', () => {
   /** A fresh database with roles app_a/app_b (members of app_owner) and a project whose current password works for app_a. */
   async function project(): Promise<{ dir: string; db: string }> {
     const db = `app${++n}`
-    const admin = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: 'postgres',
-      password: SUPER,
-      database: 'postgres',
-    })
-    await admin.connect()
+    const admin = await superuser(server.port, 'postgres')
     const initial = `init-${db}-Q8v2x9LmP4tR7wZ1`
     for (const sql of [
       `CREATE ROLE ${db}_owner NOLOGIN`,
@@ -78,14 +78,7 @@ describe.runIf(have)('postgres rotator (real PostgreSQL)', () => {
     ])
       await admin.query(sql)
     await admin.end()
-    const setup = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: 'postgres',
-      password: SUPER,
-      database: db,
-    })
-    await setup.connect()
+    const setup = await superuser(server.port, db)
     await setup.query(`SET ROLE ${db}_owner; CREATE TABLE items (id int); INSERT INTO items VALUES (1)`)
     await setup.end()
     const dir = tmpProject(`version: 1
@@ -110,12 +103,8 @@ rotators:
   it('flips to the other role with zero failures for a client reconnecting in a tight loop', async () => {
     const { dir, db } = await project()
     expect(await connectUrl(read(dir, 'database_url'))).toBe(true)
-    let ok = 0
-    let failed = 0
-    let running = true
-    const loop = (async () => {
-      while (running) (await connectUrl(read(dir, 'database_url'))) ? ok++ : failed++
-    })()
+    // a consumer that reads its secret file on every (re)connect
+    const client = loginLoop(() => connectUrl(read(dir, 'database_url')))
     const t0 = Date.now()
     const r = await hush(['rotate', 'app_db_password'], { cwd: dir })
     expect(r.code, r.stderr).toBe(0)
@@ -125,8 +114,7 @@ rotators:
     expect(due.code, due.stderr).toBe(0)
     const elapsed = Date.now() - t0
     await new Promise((res) => setTimeout(res, 200))
-    running = false
-    await loop
+    const { ok, failed } = await client.stop()
     console.log(
       `postgres rotation: ${ok + failed} connections during rotation, ${failed} failed; rotate + grace + revoke took ${elapsed} ms`,
     )
@@ -156,14 +144,7 @@ rotators:
       (await hush(['rotate', 'app_db_password', '--retire', 'app_db_password'], { cwd: dir })).code,
     ).not.toBe(0) // no open job yet
     expect((await hush(['rotate', 'app_db_password'], { cwd: dir })).code).toBe(0)
-    const admin = new pg.Client({
-      host: '127.0.0.1',
-      port: server.port,
-      user: 'postgres',
-      password: SUPER,
-      database: 'postgres',
-    })
-    await admin.connect()
+    const admin = await superuser(server.port, 'postgres')
     const { rows } = await admin.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [`${db}_b`])
     await admin.end()
     expect(rows[0].rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/)
@@ -175,14 +156,7 @@ describe.runIf(have)('postgres single-role mode (real PostgreSQL)', () => {
   it('is refused without --allow-downtime, and rotates the one role with it', async () => {
     const server = await startPostgres(SUPER)
     try {
-      const admin = new pg.Client({
-        host: '127.0.0.1',
-        port: server.port,
-        user: 'postgres',
-        password: SUPER,
-        database: 'postgres',
-      })
-      await admin.connect()
+      const admin = await superuser(server.port, 'postgres')
       const initial = 'init-single-Q8v2x9LmP4tR7wZ1'
       await admin.query(`CREATE ROLE lone LOGIN PASSWORD '${scramVerifier(initial)}'`)
       await admin.query('CREATE DATABASE lonedb OWNER lone')

@@ -4,16 +4,16 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hush, tmpProject } from '../helpers/project.js'
-import { available, type RunningServer, startRedis } from '../helpers/servers.js'
+import { available, loginLoop, type RunningServer, startRedis } from '../helpers/servers.js'
 
 const ADMIN = 'admin-Vt8q2LmZ4xR9pW3k'
 const INITIAL = 'init-Q8v2x9LmP4tR7wZ1bN5c'
 const haveRedis = available('redis-server')
 
-async function login(port: number, password: string): Promise<boolean> {
+async function login(port: number, password: string, username = 'app'): Promise<boolean> {
   const c = new Redis({
     port,
-    username: 'app',
+    username,
     password,
     lazyConnect: true,
     retryStrategy: () => null,
@@ -63,16 +63,8 @@ rotators:
     const dir = await project()
     lastDir = dir
     const old = readFileSync(join(dir, 's', 'redis_password'), 'utf8')
-    let ok = 0
-    let failed = 0
-    let running = true
-    const loop = (async () => {
-      while (running) {
-        // a consumer that reads its secret file on every (re)connect
-        if (await login(redis.port, readFileSync(join(dir, 's', 'redis_password'), 'utf8'))) ok++
-        else failed++
-      }
-    })()
+    // a consumer that reads its secret file on every (re)connect
+    const client = loginLoop(() => login(redis.port, readFileSync(join(dir, 's', 'redis_password'), 'utf8')))
     const t0 = Date.now()
     const r = await hush(['rotate', 'redis_password'], { cwd: dir })
     expect(r.code, r.stderr).toBe(0)
@@ -84,8 +76,7 @@ rotators:
     expect(due.stdout).toContain('revoked')
     const elapsed = Date.now() - t0
     await new Promise((res) => setTimeout(res, 200))
-    running = false
-    await loop
+    const { ok, failed } = await client.stop()
     console.log(
       `redis rotation: ${ok + failed} logins during rotation, ${failed} failed; rotate + grace + revoke took ${elapsed} ms`,
     )
@@ -172,26 +163,8 @@ rotators:
       const r = await hush(['rotate', 'redis_password', '--allow-downtime'], { cwd: dir })
       expect(r.code, r.stderr).toBe(0)
       const now = readFileSync(join(dir, 's', 'redis_password'), 'utf8')
-      const auth = async (password: string) => {
-        const c = new Redis({
-          port: server.port,
-          password,
-          lazyConnect: true,
-          retryStrategy: () => null,
-          maxRetriesPerRequest: 0,
-        })
-        c.on('error', () => {})
-        try {
-          await c.connect()
-          return (await c.ping()) === 'PONG'
-        } catch {
-          return false
-        } finally {
-          c.disconnect()
-        }
-      }
-      expect(await auth(now)).toBe(true)
-      expect(await auth(INITIAL)).toBe(false)
+      expect(await login(server.port, now, 'default')).toBe(true)
+      expect(await login(server.port, INITIAL, 'default')).toBe(false)
     } finally {
       await server.stop()
     }

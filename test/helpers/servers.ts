@@ -169,3 +169,22 @@ export async function startPostgres(superPassword: string): Promise<RunningServe
   }, 'postgres')
   return { port, dir, stop: stopper(child) }
 }
+
+/** A client that logs in again and again (reading its secret each time) until stopped; counts what failed. */
+export function loginLoop(attempt: () => Promise<boolean>): {
+  stop(): Promise<{ ok: number; failed: number }>
+} {
+  let ok = 0
+  let failed = 0
+  let running = true
+  const loop = (async () => {
+    while (running) (await attempt()) ? ok++ : failed++
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { ok, failed }
+    },
+  }
+}

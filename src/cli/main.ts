@@ -105,6 +105,21 @@ No command prints a secret value unless asked with get --reveal.`,
     )
 
   program
+    .command('export')
+    .argument('<format>', 'compose (k8s, kustomize, external-secrets and env arrive later)')
+    .description(
+      "emit config that references the secrets: a compose override mounting each service's secrets",
+    )
+    .option('-o, --output <file>', 'where to write it ("-" for stdout)', 'docker-compose.hush.yml')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hush export compose -o docker-compose.hush.yml\n  docker compose -f docker-compose.yml -f docker-compose.hush.yml up',
+    )
+    .action((format: string, flags) =>
+      setAction(async (c) => (await import('./commands/export.js')).run(c, format, flags)),
+    )
+
+  program
     .command('run')
     .argument('<command...>', 'the command and its arguments, after --')
     .description(

@@ -19,6 +19,8 @@ project: canary
 environments:
   development: { path: secrets/dev }
   staging: { store: dotenv, path: staging.env }
+services:
+  api: [hf_token, api_key, db_url]
 secrets:
   hf_token: { provide: true, pattern: '^hf_[A-Za-z0-9]{30,}$' }
   api_key: { provide: true }
@@ -79,6 +81,7 @@ describe('no command prints a secret value', () => {
       ['--help'],
       ['init', '-o', 'scratch.yaml'],
       ['run', '--redact', '--', 'printenv'],
+      ['export', 'compose', '-o', '-'],
       ['run', '--redact', '--files', '--', 'sh', '-c', 'cat "$HUSH_SECRETS_DIR"/*'],
     ])
       await run(args)

@@ -1,0 +1,64 @@
+/**
+ * `hush export compose`: a compose override that mounts every secret a service
+ * consumes (per `services:` in hush.yaml) at /run/secrets/<entry>, with
+ * `X_FILE` variables for consumers that read env vars. Local environments get
+ * `file:` paths relative to the override; values never appear in it.
+ */
+import { dirname, relative } from 'node:path'
+import { HushError } from '../../lib/errors.js'
+import { envNameOf } from '../../lib/names.js'
+import { membersOf } from '../manifest/members.js'
+import { ownerOfEntry } from '../manifest/rules.js'
+import type { Manifest } from '../manifest/types.js'
+import type { Project } from '../project.js'
+
+export interface ComposeOverride {
+  services: Record<string, { secrets: string[]; environment: Record<string, string> }>
+  secrets: Record<string, { file: string }>
+}
+
+/** Store entries a service mounts: every entry of each secret it names (a key ring's primary, previous and copy). */
+function entriesOf(manifest: Manifest, names: readonly string[]): { entry: string; envName: string }[] {
+  const out: { entry: string; envName: string }[] = []
+  for (const name of names) {
+    const spec = manifest.byName.get(name) ?? ownerOfEntry(manifest, name)
+    if (!spec) continue
+    const members = manifest.byName.has(name) ? membersOf(spec).map((m) => m.name) : [name]
+    for (const entry of members)
+      if (!out.some((o) => o.entry === entry))
+        out.push({ entry, envName: entry === spec.name ? spec.env : envNameOf(entry) })
+  }
+  return out
+}
+
+/** The override for the project's environment, written to `outFile` (paths are relative to its directory). */
+export function composeOverride(project: Project, outFile: string): ComposeOverride {
+  const { manifest, environment } = project
+  if (environment.store !== 'files')
+    throw new HushError(
+      'HUSH_E_STORE_UNSUPPORTED',
+      `export compose writes file: secrets for files stores; ${environment.name} uses ${environment.store}`,
+      {
+        hint: 'external swarm secrets (external: true + the current version name) arrive with hush push',
+      },
+    )
+  if (Object.keys(manifest.services).length === 0)
+    throw new HushError('HUSH_E_USAGE', `${manifest.file} declares no services: nothing to mount`, {
+      hint: 'add services: { api: [session_key, database_url] } to hush.yaml',
+    })
+  const base = dirname(outFile)
+  const services: ComposeOverride['services'] = {}
+  const secrets: ComposeOverride['secrets'] = {}
+  for (const [service, names] of Object.entries(manifest.services)) {
+    const entries = entriesOf(manifest, names)
+    services[service] = {
+      secrets: entries.map((e) => e.entry),
+      environment: Object.fromEntries(entries.map((e) => [`${e.envName}_FILE`, `/run/secrets/${e.entry}`])),
+    }
+    for (const { entry } of entries) {
+      const rel = relative(base, `${environment.path}/${entry}`)
+      secrets[entry] = { file: rel.startsWith('.') ? rel : `./${rel}` }
+    }
+  }
+  return { services, secrets }
+}

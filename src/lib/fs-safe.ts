@@ -4,9 +4,10 @@
  * directories 0700 whatever the umask, so a crash leaves either the old
  * content or the new one, never a torn or empty file.
  */
-import { promises as fs } from 'node:fs'
+import { promises as fs, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ioError } from './errors.js'
+import { stripOneNewline } from './newline.js'
 
 export const FILE_MODE = 0o600
 export const DIR_MODE = 0o700
@@ -102,6 +103,20 @@ export async function readIfExists(path: string): Promise<string | undefined> {
     return await fs.readFile(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw ioError('read', path, err)
+  }
+}
+
+/**
+ * A secret file's value, exactly one trailing newline stripped, or `undefined` when it is absent.
+ * Synchronous: secret files are tiny, and one read beats four thread-pool round trips.
+ */
+export function readValueFile(path: string): string | undefined {
+  try {
+    return stripOneNewline(readFileSync(path, 'utf8'))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
     throw ioError('read', path, err)
   }
 }

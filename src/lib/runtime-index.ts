@@ -4,10 +4,11 @@
  * so that neither has to parse hush.yaml (no yaml, no zod on their path).
  * Every hush command that loads the manifest refreshes it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { utimes } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { readIfExists, writeFileAtomic } from './fs-safe.js'
+import { findManifest } from './manifest-path.js'
 
 export interface RuntimeIndex {
   readonly version: 1
@@ -43,20 +44,14 @@ export interface FoundIndex {
 
 /** The nearest project above `cwd` and its index (undefined when no hush command has run there yet). */
 export function findRuntimeIndex(cwd: string): FoundIndex | undefined {
-  let dir = resolve(cwd)
-  for (;;) {
-    const manifest = join(dir, 'hush.yaml')
-    if (existsSync(manifest)) {
-      const path = join(dir, INDEX_PATH)
-      try {
-        const index = JSON.parse(readFileSync(path, 'utf8')) as RuntimeIndex
-        return { root: dir, index, stale: statSync(manifest).mtimeMs > statSync(path).mtimeMs }
-      } catch {
-        return { root: dir, index: undefined, stale: true }
-      }
-    }
-    const parent = dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
+  const manifest = findManifest(cwd)
+  if (!manifest) return undefined
+  const root = dirname(manifest)
+  const path = join(root, INDEX_PATH)
+  try {
+    const index = JSON.parse(readFileSync(path, 'utf8')) as RuntimeIndex
+    return { root, index, stale: statSync(manifest).mtimeMs > statSync(path).mtimeMs }
+  } catch {
+    return { root, index: undefined, stale: true }
   }
 }

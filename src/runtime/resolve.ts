@@ -4,11 +4,10 @@
  * production, the local store of the nearest hush.yaml. Every source is read,
  * so that two sources holding different values can be reported.
  */
-import { readFileSync } from 'node:fs'
 import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import { parseDotenv, toRecord } from '../lib/dotenv-format.js'
+import { readValueFile } from '../lib/fs-safe.js'
 import { envNameOf } from '../lib/names.js'
-import { stripOneNewline } from '../lib/newline.js'
 import { type FoundIndex, findRuntimeIndex } from '../lib/runtime-index.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -64,16 +63,6 @@ export function chainContext(env: Env, cwd: string): ChainContext {
   }
 }
 
-function readFileValue(path: string): string | undefined {
-  try {
-    return stripOneNewline(readFileSync(path, 'utf8'))
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return undefined
-    throw err
-  }
-}
-
 /** The value of an entry in a local store (files or dotenv) described by the runtime index. */
 export function readLocalStore(
   root: string,
@@ -85,13 +74,13 @@ export function readLocalStore(
   if (!store.path) return undefined
   const path = resolvePath(root, store.path)
   if (store.store === 'files') {
-    const value = readFileValue(join(path, name))
+    const value = readValueFile(join(path, name))
     return value === undefined ? undefined : { source: `store ${join(store.path, name)}`, value }
   }
   if (store.store === 'dotenv') {
     let values = dotenvCache.get(path)
     if (!values) {
-      const text = readFileValue(path)
+      const text = readValueFile(path)
       values = text === undefined ? {} : toRecord(parseDotenv(text))
       dotenvCache.set(path, values)
     }
@@ -115,13 +104,13 @@ export function resolveSecret(ctx: ChainContext, name: string): Resolution {
   const filePath = ctx.env[fileVar]
   looked.push(fileVar)
   if (filePath) {
-    const value = readFileValue(isAbsolute(filePath) ? filePath : resolvePath(filePath))
+    const value = readValueFile(isAbsolute(filePath) ? filePath : resolvePath(filePath))
     if (value === undefined) problems.push(`${fileVar} points at ${filePath}, which does not exist`)
     else found.push({ source: `${fileVar} (${filePath})`, value })
   }
   const dirPath = join(ctx.secretsDir, name)
   looked.push(dirPath)
-  const dirValue = readFileValue(dirPath)
+  const dirValue = readValueFile(dirPath)
   if (dirValue !== undefined) found.push({ source: dirPath, value: dirValue })
   looked.push(`env ${envName}`)
   const envValue = ctx.env[envName]

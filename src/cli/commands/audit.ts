@@ -1,16 +1,13 @@
 import { join } from 'node:path'
 import { AuditLog, auditBroken } from '../../core/audit/log.js'
-import { findManifest } from '../../core/manifest/load.js'
+import { findManifest, manifestNotFound } from '../../core/manifest/load.js'
 import { HushError } from '../../lib/errors.js'
 import { type Ctx, worldOf } from '../context.js'
 
 function auditLog(ctx: Ctx): AuditLog {
   const world = worldOf(ctx)
   const manifest = findManifest(world.cwd)
-  if (!manifest)
-    throw new HushError('HUSH_E_MANIFEST_NOT_FOUND', `no hush.yaml in ${world.cwd} or any parent directory`, {
-      hint: 'run the command inside a hush project, or pass -C DIR',
-    })
+  if (!manifest) throw manifestNotFound(world.cwd)
   return new AuditLog(join(manifest, '..', '.hush'))
 }
 

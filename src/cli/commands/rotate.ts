@@ -30,9 +30,9 @@ export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promis
   let targets = flags.retire !== undefined ? [flags.retire, ...names] : names
   if (flags.due) {
     // overdue secrets start a new job; jobs whose grace window ended are finished
-    const jobs = await openJobs(project)
+    const { rows, jobs } = await status(project)
     const waiting = jobs.filter((j) => j.problem === 'grace-expired-not-revoked').map((j) => j.secret)
-    const overdue = (await status(project)).rows
+    const overdue = rows
       .filter((r) => r.state === 'overdue' && !jobs.some((j) => j.secret === r.secret))
       .map((r) => r.secret)
     const results = [

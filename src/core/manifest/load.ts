@@ -1,26 +1,26 @@
 /** Find, parse and validate hush.yaml: zod schema → normalize → rules. */
-import { existsSync, promises as fs } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { promises as fs } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { type ErrorItem, HushError, ioError } from '../../lib/errors.js'
+import { findManifest, MANIFEST_FILE } from '../../lib/manifest-path.js'
 import { normalizeManifest, type Problems } from './normalize.js'
 import { applyRules } from './rules.js'
 import { manifestSchema } from './schema.js'
 import type { Manifest } from './types.js'
 
-export const MANIFEST_FILE = 'hush.yaml'
+export { findManifest, MANIFEST_FILE }
 
-/** Walk up from `dir` to the nearest directory holding hush.yaml. */
-export function findManifest(dir: string): string | undefined {
-  let current = resolve(dir)
-  for (;;) {
-    const candidate = join(current, MANIFEST_FILE)
-    if (existsSync(candidate)) return candidate
-    const parent = dirname(current)
-    if (parent === current) return undefined
-    current = parent
-  }
+/** The error of a directory with no hush.yaml above it. */
+export function manifestNotFound(cwd: string): HushError {
+  return new HushError(
+    'HUSH_E_MANIFEST_NOT_FOUND',
+    `no ${MANIFEST_FILE} in ${resolve(cwd)} or any parent directory`,
+    {
+      hint: 'run `hush init` to create one, or pass -C DIR',
+    },
+  )
 }
 
 type Issue = z.core.$ZodIssue
@@ -131,14 +131,7 @@ export function parseManifest(text: string, file: string): Manifest {
 /** Load the manifest for `cwd` (walking up), or the one in `dir` when given. */
 export async function loadManifest(cwd: string): Promise<Manifest> {
   const file = findManifest(cwd)
-  if (!file)
-    throw new HushError(
-      'HUSH_E_MANIFEST_NOT_FOUND',
-      `no ${MANIFEST_FILE} in ${resolve(cwd)} or any parent directory`,
-      {
-        hint: 'run `hush init` to create one, or pass -C DIR',
-      },
-    )
+  if (!file) throw manifestNotFound(cwd)
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')

@@ -17,7 +17,7 @@ import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-sa
 import { acquireLock } from '../../lib/lock.js'
 import { gen } from '../generate/gen.js'
 import { generate } from '../generate/generators.js'
-import { isKeyring } from '../manifest/members.js'
+import { isKeyring, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
@@ -79,8 +79,6 @@ function rotatable(project: Project, name: string): SecretSpec {
     )
   return spec
 }
-
-const primaryOf = (spec: SecretSpec) => (isKeyring(spec) ? `${spec.name}_primary` : spec.name)
 
 /**
  * A test-only failpoint: HUSH_FAILPOINT=<STATE> kills the process right after that state is
@@ -167,7 +165,7 @@ class Runner {
 
   /** Open the job: note the strategy and the current value's fingerprint. */
   async plan(): Promise<void> {
-    const current = await this.read(primaryOf(this.spec))
+    const current = await this.read(primaryMember(this.spec))
     const strategy = isKeyring(this.spec) ? 'keyring' : 'replace'
     await this.record('PLANNED', {
       strategy,
@@ -215,7 +213,7 @@ class Runner {
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
           // a server rotator makes the new credential valid beside the current one
-          const applied = await this.rotator?.apply(this.ctx(value, await this.read(primaryOf(spec))))
+          const applied = await this.rotator?.apply(this.ctx(value, await this.read(primaryMember(spec))))
           await this.record(
             'APPLIED',
             { to: fp(value) },
@@ -249,7 +247,7 @@ class Runner {
           break
         case 'DISTRIBUTED': {
           const value = await this.pending()
-          const current = await this.read(primaryOf(spec))
+          const current = await this.read(primaryMember(spec))
           if (current !== value) {
             if (current !== undefined) await this.keepHistory(current)
             if (keyring) {
@@ -340,7 +338,7 @@ class Runner {
     }
     const pending = await this.journal.readPending(this.job)
     if (pending !== undefined)
-      await this.rotator?.abort(this.ctx(pending, await this.read(primaryOf(this.spec))))
+      await this.rotator?.abort(this.ctx(pending, await this.read(primaryMember(this.spec))))
     await this.journal.dropPending(this.job)
     await this.record('ABORTED', { from: state })
   }

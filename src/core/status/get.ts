@@ -1,6 +1,7 @@
 /** `hush get`: one secret's metadata; its value only when asked, and then audited. */
 import { HushError } from '../../lib/errors.js'
 import { membersOf } from '../manifest/members.js'
+import { ownerOfEntry } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { type StatusRow, statusOf } from './status.js'
@@ -19,8 +20,7 @@ export interface SecretInfo extends StatusRow {
 /** The secret owning a store entry name (`jwt_secret_previous` → `jwt_secret`). */
 function resolveEntry(project: Project, name: string): SecretSpec {
   const { manifest } = project
-  const spec =
-    manifest.byName.get(name) ?? manifest.secrets.find((s) => membersOf(s).some((m) => m.name === name))
+  const spec = manifest.byName.get(name) ?? ownerOfEntry(manifest, name)
   if (!spec)
     throw new HushError('HUSH_E_UNKNOWN_SECRET', `secret "${name}" is not declared in ${manifest.file}`, {
       hint: 'run `hush status` to list the secrets',

@@ -120,6 +120,32 @@ No command prints a secret value unless asked with get --reveal.`,
     )
 
   program
+    .command('push')
+    .description(
+      "distribute the environment's secrets to its swarm: a plan by fingerprint (+ create, ~ new version, = same, - remove), applied unless --dry-run; services that mount an older version move to the new one",
+    )
+    .option('--to <store>', "the target store (default: the environment's own; swarm)")
+    .option('--dry-run', 'show the plan, change nothing')
+    .option(
+      '--prune',
+      'also remove swarm secrets no longer in hush.yaml and superseded versions no service mounts',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush push -e production --dry-run\n  hush push -e production\n  hush push -e staging --to swarm --prune',
+    )
+    .action((flags) => setAction(async (c) => (await import('./commands/push.js')).run(c, flags)))
+
+  program
+    .command('pull')
+    .description(
+      'compare a remote store with the local one by fingerprint; Swarm never returns values, so nothing is imported from it',
+    )
+    .option('--from <store>', "the source store (default: the environment's own; swarm)")
+    .addHelpText('after', '\nExample:\n  hush pull -e production --from swarm')
+    .action((flags) => setAction(async (c) => (await import('./commands/pull.js')).run(c, flags)))
+
+  program
     .command('run')
     .argument('<command...>', 'the command and its arguments, after --')
     .description(

@@ -54,12 +54,17 @@ function actorOf(world: World): string {
   }
 }
 
+/** The kind of the store that holds an environment's values on this machine (a swarm environment's are files). */
+export function localKindOf(env: EnvironmentSpec): string {
+  return env.store === 'swarm' ? 'files' : env.store
+}
+
 /** What the runtime library and `hush run` need from the manifest (see lib/runtime-index). */
 export function runtimeIndexOf(manifest: Manifest): RuntimeIndex {
   const environments: Record<string, { store: string; path?: string }> = {}
   for (const env of manifest.environments.values())
     environments[env.name] = {
-      store: env.store,
+      store: localKindOf(env),
       ...(env.path ? { path: relative(manifest.root, env.path) } : {}),
     }
   const secrets: RuntimeIndex['secrets'] = {}

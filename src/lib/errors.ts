@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   HUSH_E_JWT_SIGNATURE: { exit: 1, means: 'a token signature does not verify' },
   HUSH_E_JWT_EXPIRED: { exit: 1, means: 'a token has expired' },
   HUSH_E_JWT_INVALID: { exit: 1, means: 'a token is malformed or its claims do not hold' },
+  HUSH_E_ENGINE: { exit: 1, means: 'the Docker engine is unreachable or refused a call' },
+  HUSH_E_IN_USE: { exit: 1, means: 'a remote secret is still mounted by a running service' },
+  HUSH_E_DISTRIBUTE: {
+    exit: 1,
+    means: 'a service did not converge on the new secret version and was rolled back',
+  },
   HUSH_E_CHILD: { exit: 1, means: 'the command given to hush run could not be started' },
   HUSH_E_INTERNAL: { exit: 1, means: 'a bug in hush' },
 } as const satisfies Record<string, { exit: number; means: string }>

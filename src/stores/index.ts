@@ -10,6 +10,7 @@ import type { Store } from './types.js'
 export function openStore(env: EnvironmentSpec, fingerprint: Fingerprinter, envNameOf?: EnvNameOf): Store {
   switch (env.store) {
     case 'files':
+    case 'swarm': // the values live in a local files store; `hush push` distributes them
       return new FilesStore(env.path!, fingerprint)
     case 'dotenv':
       return new DotenvStore(env.path!, envNameOf)

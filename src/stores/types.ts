@@ -49,6 +49,8 @@ export interface BackingPath {
 export interface StoreCapabilities {
   /** Values live in local files that `check` can inspect for mode, owner and git status. */
   readonly localFiles: boolean
+  /** `read` returns values (false for Swarm, which never hands a value back) */
+  readonly readsValues?: boolean
 }
 
 export interface Store {

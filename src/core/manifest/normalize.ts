@@ -157,8 +157,9 @@ function normalizeEnvironments(raw: RawManifest, root: string): Map<string, Envi
   const entries = Object.entries(raw.environments ?? { development: {} })
   for (const [name, { store, path, ...options }] of entries) {
     const kind: StoreKind = store ?? 'files'
-    const local = kind === 'files' || kind === 'dotenv'
-    const defaultPath = kind === 'files' ? `.secrets/${name}` : '.env'
+    // a swarm environment keeps its values in a local files store and pushes them to the swarm
+    const local = kind === 'files' || kind === 'dotenv' || kind === 'swarm'
+    const defaultPath = kind === 'dotenv' ? '.env' : `.secrets/${name}`
     const spec: EnvironmentSpec = {
       name,
       store: kind,
@@ -208,7 +209,7 @@ export function normalizeManifest(
     const rawPath = raw.environments?.[name]?.path
     if (rawPath !== undefined && !isAbsolute(rawPath) && rawPath.split(/[\\/]/).includes('..'))
       problems.warnings.push(`environments.${name}.path: points outside the project (${rawPath})`)
-    if (env.store !== 'files' && env.store !== 'dotenv' && rawPath !== undefined)
+    if (env.path === undefined && rawPath !== undefined)
       problems.warnings.push(`environments.${name}.path: ignored by the ${env.store} store`)
   }
   return {

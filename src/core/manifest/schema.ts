@@ -78,7 +78,18 @@ const secret = z
 
 const environment = z.looseObject({
   store: z.enum(STORE_KINDS).optional().describe('where the values live (default files)'),
-  path: z.string().optional().describe('files: a directory; dotenv: a .env file (relative to hush.yaml)'),
+  path: z
+    .string()
+    .optional()
+    .describe('files and swarm: the local directory of values; dotenv: a .env file (relative to hush.yaml)'),
+  prefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { error: 'expected letters, digits, ".", "_" or "-"' })
+    .optional()
+    .describe('swarm: the secret-name prefix and hush.project label (default: the project name)'),
+  converge_timeout: duration
+    .optional()
+    .describe('swarm: how long a service update may take before hush rolls it back (default 5m)'),
 })
 
 const rotator = z.looseObject({ type: z.string() })

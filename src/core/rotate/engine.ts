@@ -10,16 +10,25 @@
  * - keyring: APPLIED puts the new key in `<name>_previous` (verify set = old
  *   primary + new), PROMOTED makes it primary and the old primary previous,
  *   REVOKED (after `grace`) drops the old key.
+ *
+ * A swarm environment's local store is its record; the swarm is a sink kept in
+ * step: a key ring's new verify set is distributed at APPLIED, the promoted
+ * values (and derived secrets that follow) at DISTRIBUTED, the final verify set
+ * at REVOKED, where versions no service mounts any more are deleted. Each
+ * distribution moves the services that mount the entries and waits for them.
  */
 import { join } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
+import { renderTemplate } from '../generate/derive.js'
 import { gen } from '../generate/gen.js'
 import { generate } from '../generate/generators.js'
 import { isKeyring, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
+import { distribute, dropStale } from '../swarm/distribute.js'
+import { convergeTimeoutMs, swarmOf } from '../swarm/target.js'
 import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
 import { assertRotatable, rotatorFor } from './rotators/index.js'
 import type { RotationContext, Rotator } from './rotators/types.js'
@@ -72,7 +81,7 @@ function rotatable(project: Project, name: string): SecretSpec {
       },
     )
   assertRotatable(project, spec)
-  if (project.environment.store !== 'files' && project.environment.store !== 'dotenv')
+  if (!['files', 'dotenv', 'swarm'].includes(project.environment.store))
     throw new HushError(
       'HUSH_E_STORE_UNSUPPORTED',
       `rotation in ${project.environment.store} stores is not available yet`,
@@ -103,6 +112,60 @@ class Runner {
     this.journal = new Journal(project.stateDir)
     this.env = project.environment.name
     this.spec = spec
+  }
+
+  /** Put these entries into the environment's swarm and move its services onto them (no-op for local envs). */
+  private async distribute(values: Readonly<Record<string, string>>): Promise<string | undefined> {
+    if (this.project.environment.store !== 'swarm') return undefined
+    const at = this.now()
+    const entries = Object.entries(values).map(([name, value]) => ({
+      name,
+      value,
+      meta: { fingerprint: this.project.fingerprint(value), source: 'generated' as const, at, rotated: true },
+    }))
+    const report = await distribute(swarmOf(this.project), entries, {
+      timeoutMs: convergeTimeoutMs(this.project.environment),
+    })
+    return `swarm: ${report.created.length} new version(s)${report.services.length > 0 ? `, services ${report.services.join(', ')} updated` : ', no service mounts them'}`
+  }
+
+  /** The values the secret's entries (and derived secrets that read them) hold once `value` is promoted. */
+  private async promotedValues(value: string): Promise<Record<string, string>> {
+    const { spec, project } = this
+    const current = await this.read(primaryMember(spec))
+    const out: Record<string, string> = {}
+    if (isKeyring(spec)) {
+      out[`${spec.name}_previous`] = current ?? value
+      out[`${spec.name}_primary`] = value
+      if (spec.rotation?.mirror !== false) out[spec.name] = value
+    } else out[spec.name] = value
+    Object.assign(out, this.rotator?.promoted?.(this.ctx(value, current)) ?? {})
+    // derived secrets follow, as gen recomputes them at PROMOTED
+    const { manifest } = project
+    for (const d of manifest.secrets) {
+      if (d.source !== 'derived') continue
+      const entryOf = (input: string) => {
+        const dep = manifest.byName.get(input)
+        return dep ? primaryMember(dep) : input
+      }
+      if (!d.inputs.some((i) => entryOf(i) in out)) continue
+      const inputs = new Map<string, string | undefined>()
+      for (const i of d.inputs) inputs.set(i, out[entryOf(i)] ?? (await this.read(entryOf(i))))
+      out[d.name] = renderTemplate(d.name, d.template, (i) => inputs.get(i))
+    }
+    return out
+  }
+
+  /** Local fingerprints of what promotedValues touches, for deleting the swarm versions nobody mounts. */
+  private async dropStaleVersions(value: string): Promise<string | undefined> {
+    if (this.project.environment.store !== 'swarm') return undefined
+    const keep = new Map<string, string>()
+    for (const entry of Object.keys(await this.promotedValues(value))) {
+      const local = await this.read(entry)
+      if (local !== undefined) keep.set(entry, this.project.fingerprint(local))
+    }
+    const dropped = await dropStale(swarmOf(this.project), keep)
+    return dropped.length > 0 ? `removed ${dropped.join(', ')}` : undefined
   }
 
   private now(): string {
@@ -212,12 +275,15 @@ class Runner {
           // keyring: the new key joins the verify set before anyone signs with it
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
+          const staged = keyring ? await this.distribute({ [`${spec.name}_previous`]: value }) : undefined
           // a server rotator makes the new credential valid beside the current one
           const applied = await this.rotator?.apply(this.ctx(value, await this.read(primaryMember(spec))))
           await this.record(
             'APPLIED',
             { to: fp(value) },
-            keyring ? `${spec.name}_previous now verifies the new key` : applied,
+            keyring
+              ? `${spec.name}_previous now verifies the new key${staged ? ` (${staged})` : ''}`
+              : applied,
           )
           break
         }
@@ -239,12 +305,16 @@ class Runner {
           )
           break
         }
-        case 'VERIFIED':
-          // local stores are their own sink; remote sinks (swarm, k8s, cloud) join here later
-          await this.record('DISTRIBUTED', {
-            sinks: `${project.environment.store} ${project.store.location}`,
-          })
+        case 'VERIFIED': {
+          // a local store is its own sink (written at PROMOTED); a swarm gets the promoted values now
+          const note = await this.distribute(await this.promotedValues(await this.pending()))
+          await this.record(
+            'DISTRIBUTED',
+            { sinks: `${project.environment.store} ${project.store.location}` },
+            note,
+          )
           break
+        }
         case 'DISTRIBUTED': {
           const value = await this.pending()
           const current = await this.read(primaryMember(spec))
@@ -289,13 +359,16 @@ class Runner {
           const value = await this.pending()
           if (keyring && (await this.read(`${spec.name}_previous`)) !== value)
             await this.write(`${spec.name}_previous`, value, false)
+          if (keyring) await this.distribute({ [`${spec.name}_previous`]: value })
           const revoked = await this.rotator?.revoke(this.ctx(value, await this.readHistory()))
+          const dropped = await this.dropStaleVersions(value)
           await this.dropHistory()
           await this.journal.dropPending(this.job)
           await this.record(
             'REVOKED',
             { to: fp(value) },
-            keyring ? 'the old key no longer verifies' : revoked,
+            [keyring ? 'the old key no longer verifies' : revoked, dropped].filter(Boolean).join('; ') ||
+              undefined,
           )
           return
         }
@@ -337,6 +410,16 @@ class Runner {
         await this.write(`${this.spec.name}_previous`, primary, false)
     }
     const pending = await this.journal.readPending(this.job)
+    if (pending !== undefined && this.project.environment.store === 'swarm') {
+      // point the swarm's services back at the current values, then drop the versions the job made
+      const current: Record<string, string> = {}
+      for (const entry of Object.keys(await this.promotedValues(pending))) {
+        const value = await this.read(entry)
+        if (value !== undefined) current[entry] = value
+      }
+      await this.distribute(current)
+      await this.dropStaleVersions(pending)
+    }
     if (pending !== undefined)
       await this.rotator?.abort(this.ctx(pending, await this.read(primaryMember(this.spec))))
     await this.journal.dropPending(this.job)

@@ -1,0 +1,28 @@
+import { type Ctx, open } from '../context.js'
+import { remoteOf } from './push.js'
+
+/** `hush pull --from swarm`: Swarm never returns values, so pull compares metadata and says so. */
+export async function run(ctx: Ctx, flags: { from?: string }): Promise<number> {
+  const project = await open(ctx)
+  const swarm = remoteOf(project, flags.from, 'pull')
+  const remote = await swarm.list()
+  const rows = await Promise.all(
+    remote.map(async (r) => {
+      const value = await project.store.read(r.name)
+      const local = value === undefined ? undefined : project.fingerprint(value)
+      const state = local === undefined ? 'only in swarm' : local === r.fingerprint ? 'same' : 'differs'
+      return { entry: r.name, version: r.version, fingerprint: r.fingerprint, local: local ?? null, state }
+    }),
+  )
+  const { out } = ctx
+  out.line(`${out.paint.bold(project.environment.name)} ← ${swarm.location}`)
+  out.table(
+    ['entry', 'version', 'swarm', 'local', 'state'],
+    rows.map((r) => [r.entry, `v${r.version}`, r.fingerprint, r.local ?? '-', r.state]),
+  )
+  out.result(
+    'Swarm never returns secret values: nothing was imported. The table compares fingerprints; to recover a value, rotate it or `hush set` it.',
+  )
+  out.document({ env: project.environment.name, source: swarm.location, imported: 0, rows })
+  return 0
+}

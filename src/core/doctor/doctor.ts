@@ -10,6 +10,7 @@ import { gitRoot, ignoredPaths } from '../../lib/git.js'
 import { permissionProblems } from '../check/files.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
+import { swarmProbes } from './swarm.js'
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail' | 'skip'
 export interface Probe {
@@ -149,8 +150,8 @@ async function composeProbes(root: string): Promise<Probe[]> {
   return probes
 }
 
-async function dockerProbes(env: Readonly<Record<string, string | undefined>>): Promise<Probe[]> {
-  const endpoint = engineEndpoint(env)
+async function dockerProbes(project: Project): Promise<Probe[]> {
+  const endpoint = engineEndpoint(project.world.env)
   const where = endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`
   const info = (await engineGet(endpoint, '/info')) as { Swarm?: { LocalNodeState?: string } } | undefined
   if (!info || typeof info !== 'object')
@@ -163,6 +164,8 @@ async function dockerProbes(env: Readonly<Record<string, string | undefined>>): 
       },
     ]
   const swarm = info.Swarm?.LocalNodeState ?? 'inactive'
+  const services =
+    swarm === 'active' && project.environment.store === 'swarm' ? await swarmProbes(project) : []
   return [
     { check: 'docker engine', status: 'ok', message: `engine reachable at ${where}` },
     {
@@ -171,6 +174,7 @@ async function dockerProbes(env: Readonly<Record<string, string | undefined>>): 
       message: `swarm mode is ${swarm}`,
       ...(swarm === 'active' ? {} : { hint: 'docker swarm init (only needed for swarm environments)' }),
     },
+    ...services,
   ]
 }
 
@@ -185,6 +189,6 @@ export async function doctor(project: Project): Promise<Probe[]> {
   for (const w of project.manifest.warnings) probes.push({ check: 'manifest', status: 'warn', message: w })
   probes.push(...(await storeProbes(project)))
   probes.push(...(await composeProbes(project.manifest.root)))
-  probes.push(...(await dockerProbes(project.world.env)))
+  probes.push(...(await dockerProbes(project)))
   return probes
 }

@@ -2,7 +2,9 @@
  * `hush export compose`: a compose override that mounts every secret a service
  * consumes (per `services:` in hush.yaml) at /run/secrets/<entry>, with
  * `X_FILE` variables for consumers that read env vars. Local environments get
- * `file:` paths relative to the override; values never appear in it.
+ * `file:` paths relative to the override; swarm environments get
+ * `external: true` and the name of the newest pushed version. Values never
+ * appear in it.
  */
 import { dirname, relative } from 'node:path'
 import { HushError } from '../../lib/errors.js'
@@ -11,14 +13,18 @@ import { membersOf } from '../manifest/members.js'
 import { ownerOfEntry } from '../manifest/rules.js'
 import type { Manifest } from '../manifest/types.js'
 import type { Project } from '../project.js'
+import { swarmOf } from '../swarm/target.js'
 
 export interface ComposeOverride {
   services: Record<string, { secrets: string[]; environment: Record<string, string> }>
-  secrets: Record<string, { file: string }>
+  secrets: Record<string, { file: string } | { external: true; name: string }>
 }
 
 /** Store entries a service mounts: every entry of each secret it names (a key ring's primary, previous and copy). */
-function entriesOf(manifest: Manifest, names: readonly string[]): { entry: string; envName: string }[] {
+export function entriesOf(
+  manifest: Manifest,
+  names: readonly string[],
+): { entry: string; envName: string }[] {
   const out: { entry: string; envName: string }[] = []
   for (const name of names) {
     const spec = manifest.byName.get(name) ?? ownerOfEntry(manifest, name)
@@ -32,20 +38,19 @@ function entriesOf(manifest: Manifest, names: readonly string[]): { entry: strin
 }
 
 /** The override for the project's environment, written to `outFile` (paths are relative to its directory). */
-export function composeOverride(project: Project, outFile: string): ComposeOverride {
+export async function composeOverride(project: Project, outFile: string): Promise<ComposeOverride> {
   const { manifest, environment } = project
-  if (environment.store !== 'files')
+  if (environment.store !== 'files' && environment.store !== 'swarm')
     throw new HushError(
       'HUSH_E_STORE_UNSUPPORTED',
-      `export compose writes file: secrets for files stores; ${environment.name} uses ${environment.store}`,
-      {
-        hint: 'external swarm secrets (external: true + the current version name) arrive with hush push',
-      },
+      `export compose mounts secret files (files stores) or swarm secrets (swarm); ${environment.name} uses ${environment.store}`,
+      { hint: 'point a files or swarm environment at it: hush export compose -e <env>' },
     )
   if (Object.keys(manifest.services).length === 0)
     throw new HushError('HUSH_E_USAGE', `${manifest.file} declares no services: nothing to mount`, {
       hint: 'add services: { api: [session_key, database_url] } to hush.yaml',
     })
+  const swarm = environment.store === 'swarm' ? await swarmOf(project).latest() : undefined
   const base = dirname(outFile)
   const services: ComposeOverride['services'] = {}
   const secrets: ComposeOverride['secrets'] = {}
@@ -56,6 +61,15 @@ export function composeOverride(project: Project, outFile: string): ComposeOverr
       environment: Object.fromEntries(entries.map((e) => [`${e.envName}_FILE`, `/run/secrets/${e.entry}`])),
     }
     for (const { entry } of entries) {
+      if (swarm) {
+        const pushed = swarm.get(entry)
+        if (!pushed)
+          throw new HushError('HUSH_E_USAGE', `${entry} has not been pushed to the swarm yet`, {
+            hint: `run hush push -e ${environment.name} first; the override names the pushed versions`,
+          })
+        secrets[entry] = { external: true, name: pushed.objectName }
+        continue
+      }
       const rel = relative(base, `${environment.path}/${entry}`)
       secrets[entry] = { file: rel.startsWith('.') ? rel : `./${rel}` }
     }

@@ -7,7 +7,7 @@ import { hush, tmpProject } from '../helpers/project.js'
 
 const manifest = `version: 1
 project: exp
-environments: { development: { path: docker/secrets }, production: { store: swarm } }
+environments: { development: { path: docker/secrets }, production: { store: vault } }
 secrets:
   session_key: { generate: base64:32 }
   jwt_secret: { generate: base64:32, rotate: { strategy: keyring } }
@@ -48,9 +48,9 @@ describe('hush export compose', () => {
 
   it('refuses stores it cannot export yet, and unknown formats, with a hint', async () => {
     const dir = tmpProject(manifest)
-    const swarm = await hush(['export', 'compose', '-e', 'production', '-o', '-'], { cwd: dir })
-    expect(swarm.code).toBe(2)
-    expect(swarm.stderr).toContain('HUSH_E_STORE_UNSUPPORTED')
+    const vault = await hush(['export', 'compose', '-e', 'production', '-o', '-'], { cwd: dir })
+    expect(vault.code).toBe(2)
+    expect(vault.stderr).toContain('HUSH_E_STORE_UNSUPPORTED')
     const k8s = await hush(['export', 'k8s'], { cwd: dir })
     expect(k8s.code).toBe(2)
     expect(k8s.stderr).toContain('this version exports: compose')

@@ -4,6 +4,9 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { Engine, engineEndpoint } from '../../src/lib/docker.js'
 import { SwarmStore } from '../../src/stores/swarm.js'
 
@@ -44,4 +47,91 @@ export function docker(args: readonly string[], input?: string): string {
   const r = spawnSync('docker', args, { encoding: 'utf8', ...(input !== undefined ? { input } : {}) })
   if (r.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`)
   return r.stdout.trim()
+}
+
+/**
+ * A container image holding this Node binary and its shared libraries, imported from a local root
+ * file system (no registry here). Tagged by Node version, built once per engine.
+ */
+export function nodeImage(): string {
+  const tag = `hush-test-node:${process.versions.node}`
+  if (spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status === 0) return tag
+  const root = mkdtempSync(join(tmpdir(), 'hush-rootfs-'))
+  const libs = spawnSync('ldd', [process.execPath], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .flatMap((l) => /(\/\S+) \(0x/.exec(l)?.[1] ?? [])
+  for (const path of [...libs, process.execPath]) {
+    const to = path === process.execPath ? join(root, 'bin', 'node') : join(root, path)
+    mkdirSync(dirname(to), { recursive: true })
+    copyFileSync(path, to)
+  }
+  chmodSync(join(root, 'bin', 'node'), 0o755)
+  mkdirSync(join(root, 'tmp'), { mode: 0o1777 })
+  const tar = spawnSync('sh', ['-c', `tar -C ${root} -c . | docker import - ${tag}`], { encoding: 'utf8' })
+  rmSync(root, { recursive: true, force: true })
+  if (tar.status !== 0) throw new Error(`docker import failed: ${tar.stderr}`)
+  return tag
+}
+
+/** Create a service (host network, so 127.0.0.1 reaches it) and wait until its tasks run. */
+export async function createService(options: {
+  name: string
+  image: string
+  command: readonly string[]
+  secrets?: readonly { source: string; target: string }[]
+  env?: Readonly<Record<string, string>>
+  mounts?: readonly { source: string; target: string }[]
+  replicas?: number
+  extra?: readonly string[]
+}): Promise<void> {
+  docker([
+    'service',
+    'create',
+    '--detach',
+    '--quiet',
+    '--name',
+    options.name,
+    '--network',
+    'host',
+    '--replicas',
+    String(options.replicas ?? 1),
+    '--update-monitor',
+    '2s',
+    '--stop-grace-period',
+    '5s',
+    ...(options.secrets ?? []).flatMap((s) => ['--secret', `source=${s.source},target=${s.target}`]),
+    ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...(options.mounts ?? []).flatMap((m) => [
+      '--mount',
+      `type=bind,source=${m.source},target=${m.target},readonly`,
+    ]),
+    ...(options.extra ?? []),
+    options.image,
+    ...options.command,
+  ])
+  const want = options.replicas ?? 1
+  for (let i = 0; i < 300; i++) {
+    const running = docker([
+      'service',
+      'ps',
+      options.name,
+      '--filter',
+      'desired-state=running',
+      '--format',
+      '{{.CurrentState}}',
+    ])
+      .split('\n')
+      .filter((l) => l.startsWith('Running')).length
+    if (running >= want) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`service ${options.name} did not start`)
+}
+
+/** The secret object names a service mounts, by target. */
+export function mountsOf(service: string): Record<string, string> {
+  const refs = JSON.parse(
+    docker(['service', 'inspect', service, '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}']),
+  ) as { SecretName: string; File: { Name: string } }[]
+  return Object.fromEntries(refs.map((r) => [r.File.Name, r.SecretName]))
 }

@@ -50,9 +50,14 @@ export async function swarmProbes(project: Project): Promise<Probe[]> {
       if (!ids.has(ref.SecretID))
         problems.push(`service ${s.Spec.Name} mounts ${ref.SecretName}, which no longer exists`)
   const { manifest } = project
+  // a service is this project's when it mounts one of its versions (a shared swarm runs other projects' too)
+  const ours = new Set((await swarm.versions()).map((v) => v.id))
+  const mine = services.filter((s) =>
+    (s.Spec.TaskTemplate.ContainerSpec?.Secrets ?? []).some((r) => ours.has(r.SecretID)),
+  )
   for (const [name, consumes] of Object.entries(manifest.services)) {
     const expected = entriesOf(manifest, consumes).map((e) => e.entry)
-    for (const s of services.filter((s) => s.Spec.Name === name || s.Spec.Name.endsWith(`_${name}`))) {
+    for (const s of mine.filter((s) => s.Spec.Name === name || s.Spec.Name.endsWith(`_${name}`))) {
       const mounted = new Set((s.Spec.TaskTemplate.ContainerSpec?.Secrets ?? []).map((r) => r.File?.Name))
       const lacking = expected.filter((e) => !mounted.has(e))
       if (lacking.length > 0)

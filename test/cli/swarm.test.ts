@@ -255,6 +255,34 @@ describe.skipIf(!swarmAvailable())('swarm environments on the real engine', () =
     expect(names()).not.toContain(`${prefix}_jwt_secret_previous_v1`)
   }, 240_000)
 
+  it('a rotation killed after it distributed, before journaling it, resumes without a second version', async () => {
+    const { prefix, dir, run } = setup()
+    expect((await run('gen', '-q')).code).toBe(0)
+    expect((await run('push')).code).toBe(0)
+    const killed = await hush(['rotate', 'db_password', '-e', 'production'], {
+      cwd: dir,
+      env: { HUSH_FAILPOINT: 'before:DISTRIBUTED' },
+    })
+    expect(killed.code).not.toBe(0)
+    const resumed = await run('rotate', 'db_password', '--resume')
+    expect(resumed.code, resumed.stderr).toBe(0)
+    const names = docker([
+      'secret',
+      'ls',
+      '--format',
+      '{{.Name}}',
+      '--filter',
+      `label=hush.project=${prefix}`,
+    ])
+      .split('\n')
+      .sort()
+    // one new version of the password and of the URL derived from it; the old ones dropped at REVOKED
+    expect(names.filter((n) => /db_password|database_url/.test(n))).toEqual([
+      `${prefix}_database_url_v2`,
+      `${prefix}_db_password_v2`,
+    ])
+  }, 120_000)
+
   it('a service that does not converge is rolled back, the job is FAILED, and --abort leaves the old value everywhere', async () => {
     const { prefix, run, value, services } = setup()
     expect((await run('gen', '-q')).code).toBe(0)

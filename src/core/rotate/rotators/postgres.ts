@@ -8,7 +8,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import type { Client } from 'pg'
 import { HushError } from '../../../lib/errors.js'
-import type { RotationContext, Rotator } from './types.js'
+import type { Rotator } from './types.js'
 
 export interface PostgresRotatorConfig {
   readonly name: string

@@ -40,6 +40,14 @@ await build({
   },
 })
 chmodSync('dist/cli.cjs', 0o755)
+// dist/scan-worker.mjs: the scan engine for worker threads, self-contained (hush scan finds it beside main.js)
+await build({
+  ...common,
+  splitting: false,
+  minify: true,
+  entryPoints: ['src/core/scan/worker.ts'],
+  outfile: 'dist/scan-worker.mjs',
+})
 await build({
   ...common,
   entryPoints: { index: 'src/runtime/index.ts', jwt: 'src/runtime/jwt.ts', core: 'src/core/index.ts' },

@@ -146,6 +146,40 @@ No command prints a secret value unless asked with get --reveal.`,
     .action((flags) => setAction(async (c) => (await import('./commands/pull.js')).run(c, flags)))
 
   program
+    .command('scan')
+    .argument('[paths...]', 'files or directories (default: the project, or the current directory)')
+    .description(
+      "find leaked credentials: built-in rules (AWS, OpenAI, Anthropic, Hugging Face, GitHub, GitLab, Slack, Stripe, Google, Mapbox, Sentry, JWTs, private keys, URL passwords, password= assignments) and, with a hush.yaml, the project's own values in raw, base64, base64url, URL, hex and JSON form. Exit 1 on new findings",
+    )
+    .option('--git', 'scan every unique blob in git history; findings name the commit that introduced them')
+    .option('--since <rev>', 'with --git: only what was added after this revision')
+    .option('--staged', 'scan the lines the next commit adds (the pre-commit hook)')
+    .option('--no-known', "leave out the project's own values")
+    .option('--no-ignore', 'also scan files .gitignore excludes')
+    .option('--max-size <bytes>', 'skip files larger than this', String(10 * 1024 * 1024))
+    .option('--format <format>', 'text, json or sarif')
+    .option('--baseline <file>', 'findings listed in this file do not fail the scan')
+    .option('--update-baseline', 'write every current finding to the --baseline file')
+    .option('--workers <n>', 'worker threads (default: one per core for large trees; 0 = none)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush scan\n  hush scan --git --since v1.2.0\n  hush scan --staged\n  hush scan --format sarif > hush-scan.sarif\n  hush scan --baseline .hush-scan-baseline.json --update-baseline',
+    )
+    .action((paths: string[], flags) =>
+      setAction(async (c) => (await import('./commands/scan.js')).run(c, paths, flags)),
+    )
+
+  program
+    .command('hook')
+    .argument('<action>', 'install')
+    .description('install a git pre-commit hook that runs hush scan --staged')
+    .option('--force', 'replace an existing pre-commit hook')
+    .addHelpText('after', '\nExample:\n  hush hook install')
+    .action((action: string, flags) =>
+      setAction(async (c) => (await import('./commands/hook.js')).run(c, action, flags)),
+    )
+
+  program
     .command('run')
     .argument('<command...>', 'the command and its arguments, after --')
     .description(

@@ -2,6 +2,8 @@
 import { relative } from 'node:path'
 import type { CheckResult } from '../../core/check/index.js'
 import { CODE_DESCRIPTIONS, FINDING_CODES } from '../../core/check/types.js'
+import { BUILTIN_RULES } from '../../core/scan/rules.js'
+import type { ScanFinding } from '../../core/scan/scan.js'
 
 export function toSarif(result: CheckResult, root: string, version: string): object {
   return {
@@ -33,6 +35,48 @@ export function toSarif(result: CheckResult, root: string, version: string): obj
             },
           ],
           properties: { secret: f.secret, env: f.env },
+        })),
+      },
+    ],
+  }
+}
+
+/** SARIF 2.1.0 rendering of scan findings (redacted previews and ids only). */
+export function scanSarif(findings: readonly ScanFinding[], root: string, version: string): object {
+  const rules = [
+    ...BUILTIN_RULES.map((r) => ({ id: r.id, description: r.description })),
+    { id: 'known-value', description: "one of the project's own secret values, in some encoding" },
+  ]
+  const extra = [...new Set(findings.map((f) => f.rule))].filter((id) => !rules.some((r) => r.id === id))
+  for (const id of extra) rules.push({ id, description: 'a rule from hush.yaml scan.rules' })
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'hush',
+            version,
+            informationUri: 'https://www.npmjs.com/package/hush',
+            rules: rules.map((r) => ({ id: r.id, name: r.id, shortDescription: { text: r.description } })),
+          },
+        },
+        originalUriBaseIds: { SRCROOT: { uri: `file://${root}/` } },
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          ruleIndex: rules.findIndex((r) => r.id === f.rule),
+          level: 'error',
+          message: { text: `${f.rule}: ${f.preview}${f.commit ? ` (introduced in ${f.commit})` : ''}` },
+          partialFingerprints: { hushFindingId: f.id },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
+                region: { startLine: f.line, startColumn: f.column },
+              },
+            },
+          ],
         })),
       },
     ],

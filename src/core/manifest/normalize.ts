@@ -221,6 +221,11 @@ export function normalizeManifest(
     byName: new Map(unordered.map((s) => [s.name, s])),
     services: raw.services ?? {},
     rotators: raw.rotators ?? {},
+    scan: {
+      rules: raw.scan?.rules ?? [],
+      allowPaths: raw.scan?.allow?.paths ?? [],
+      allowFingerprints: raw.scan?.allow?.fingerprints ?? [],
+    },
     warnings: problems.warnings,
   }
 }

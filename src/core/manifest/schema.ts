@@ -94,6 +94,45 @@ const environment = z.looseObject({
 
 const rotator = z.looseObject({ type: z.string() })
 
+const regexSource = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source)
+      return true
+    } catch {
+      return false
+    }
+  },
+  { error: 'expected a JavaScript regular expression' },
+)
+
+const scanRule = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected an id of lower-case letters, digits and -' }),
+  description: z.string().optional(),
+  keywords: z
+    .array(z.string().min(2))
+    .min(1)
+    .describe('literals that must occur near a match (case-insensitive); the regex runs only around them'),
+  regex: regexSource.describe('group 1 (or the whole match) is the secret'),
+  entropy: z.number().min(0).max(8).optional().describe('minimum Shannon entropy in bits per character'),
+  case_insensitive: z.boolean().optional(),
+})
+
+const scan = z.strictObject({
+  rules: z.array(scanRule).optional().describe('rules added to the built-in set'),
+  allow: z
+    .strictObject({
+      paths: z.array(z.string()).optional().describe('globs (** and *) of files never reported'),
+      fingerprints: z
+        .array(z.string())
+        .optional()
+        .describe('finding ids (from scan --format json) or secret fingerprints never reported'),
+    })
+    .optional(),
+})
+
 export const manifestSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -106,6 +145,7 @@ export const manifestSchema = z
     secrets: z.record(name('secret name'), secret),
     services: z.record(z.string(), z.array(name('secret name'))).optional(),
     rotators: z.record(name('rotator name'), rotator).optional(),
+    scan: scan.optional().describe('hush scan: extra rules and allowlists'),
   })
   .describe('hush manifest: the secrets of a project, where they live and how they are made')
 

@@ -61,5 +61,20 @@ export interface Manifest {
   readonly byName: ReadonlyMap<string, SecretSpec>
   readonly services: Readonly<Record<string, readonly string[]>>
   readonly rotators: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  readonly scan: ScanSettings
   readonly warnings: readonly string[]
+}
+
+/** `scan:` in hush.yaml: rules added to the built-in set and what is never reported. */
+export interface ScanSettings {
+  readonly rules: readonly {
+    readonly id: string
+    readonly description?: string
+    readonly keywords: readonly string[]
+    readonly regex: string
+    readonly entropy?: number
+    readonly case_insensitive?: boolean
+  }[]
+  readonly allowPaths: readonly string[]
+  readonly allowFingerprints: readonly string[]
 }

@@ -1,0 +1,138 @@
+/**
+ * The scan engine: one automaton pass over a buffer finds keyword hits and
+ * known values; each rule's regex then runs only over the merged windows
+ * around its keyword hits. Findings carry offsets and the matched text; the
+ * text never leaves the scan layer except as a hash.
+ */
+import { createHash } from 'node:crypto'
+import { type CompiledAutomaton, compileAutomaton, runAutomaton } from './automaton.js'
+import type { Encoding, KnownPattern } from './known.js'
+import { accept, type RuleSpec } from './rules.js'
+
+/** What a scanner is built from: plain data, so a worker thread can rebuild it. */
+export interface ScannerSpec {
+  readonly rules: readonly RuleSpec[]
+  readonly known: readonly KnownPattern[]
+}
+
+export interface RawFinding {
+  readonly rule: string
+  readonly start: number
+  readonly end: number
+  /** sha256 of the matched secret (for baselines and de-duplication), never the secret */
+  readonly hash: string
+  /** known-value findings: the secret's name, fingerprint and the encoding found */
+  readonly secret?: string
+  readonly fingerprint?: string
+  readonly encoding?: Encoding
+  /** the first characters of a rule match that identify its kind (`ghp_`, `AKIA`), never more */
+  readonly prefix?: string
+}
+
+type Target =
+  | { kind: 'keyword'; rules: number[]; length: number }
+  | { kind: 'known'; pattern: KnownPattern; bytes: Buffer }
+
+export interface Scanner {
+  readonly automaton: CompiledAutomaton
+  readonly targets: readonly Target[]
+  readonly rules: readonly { spec: RuleSpec; regex: RegExp }[]
+}
+
+export function buildScanner(spec: ScannerSpec): Scanner {
+  const rules = spec.rules.map((r) => ({
+    spec: r,
+    regex: new RegExp(r.regex, r.caseInsensitive ? 'dgim' : 'dgm'),
+  }))
+  const keywordRules = new Map<string, number[]>()
+  rules.forEach((r, i) => {
+    for (const k of r.spec.keywords)
+      keywordRules.set(k.toLowerCase(), [...(keywordRules.get(k.toLowerCase()) ?? []), i])
+  })
+  const targets: Target[] = []
+  const patterns: Buffer[] = []
+  for (const [keyword, ids] of keywordRules) {
+    targets.push({ kind: 'keyword', rules: ids, length: Buffer.byteLength(keyword) })
+    patterns.push(Buffer.from(keyword, 'utf8'))
+  }
+  for (const pattern of spec.known) {
+    const bytes = Buffer.from(pattern.text, 'utf8')
+    targets.push({ kind: 'known', pattern, bytes })
+    patterns.push(bytes)
+  }
+  return { automaton: compileAutomaton(patterns), targets, rules }
+}
+
+const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
+
+function sameBytes(buf: Buffer, start: number, want: Buffer, foldCase: boolean): boolean {
+  if (start < 0) return false
+  if (!foldCase) return buf.compare(want, 0, want.length, start, start + want.length) === 0
+  for (let i = 0; i < want.length; i++) if ((buf[start + i]! | 0x20) !== (want[i]! | 0x20)) return false
+  return true
+}
+
+/** Every finding in one buffer (a file, a blob, the added lines of a diff). */
+export function scanBuffer(scanner: Scanner, buf: Buffer): RawFinding[] {
+  const findings: RawFinding[] = []
+  // per rule: merged [from, to) windows around its keyword hits
+  const windows: [number, number][][] = scanner.rules.map(() => [])
+  runAutomaton(scanner.automaton, buf, (id, end) => {
+    const target = scanner.targets[id]!
+    if (target.kind === 'keyword') {
+      for (const r of target.rules) {
+        const spec = scanner.rules[r]!.spec
+        const from = Math.max(0, end - target.length - (spec.before ?? 32))
+        const to = Math.min(buf.length, end + (spec.after ?? 256))
+        const list = windows[r]!
+        const last = list.at(-1)
+        if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+        else list.push([from, to])
+      }
+      return
+    }
+    const { pattern, bytes } = target
+    const start = end - bytes.length
+    if (!sameBytes(buf, start, bytes, pattern.foldCase)) return
+    findings.push({
+      rule: 'known-value',
+      start,
+      end,
+      hash: sha256(`${pattern.fingerprint}:${pattern.encoding}`),
+      secret: pattern.name,
+      fingerprint: pattern.fingerprint,
+      encoding: pattern.encoding,
+    })
+  })
+  const seen = new Set<string>()
+  scanner.rules.forEach(({ spec, regex }, r) => {
+    for (const [from, to] of windows[r]!) {
+      const text = buf.toString('latin1', from, to)
+      regex.lastIndex = 0
+      for (let m = regex.exec(text); m; m = regex.exec(text)) {
+        if (m[0].length === 0) regex.lastIndex++
+        const [s, e] = m.indices!.find((span, i) => i > 0 && span !== undefined) ?? m.indices![0]!
+        const secret = text.slice(s, e)
+        const key = `${spec.id}:${from + s}`
+        if (seen.has(key) || !accept(spec, secret)) continue
+        seen.add(key)
+        findings.push({
+          rule: spec.id,
+          start: from + s,
+          end: from + e,
+          hash: sha256(`${spec.id}:${secret}`),
+          prefix: prefixOf(spec, secret),
+        })
+      }
+    }
+  })
+  return findings
+}
+
+/** The keyword a match starts with (`ghp_`, `AKIA`, `-----BEGIN`), so reports say what kind it is; generic matches show nothing. */
+function prefixOf(spec: RuleSpec, secret: string): string | undefined {
+  if (spec.generic) return undefined
+  const lower = secret.toLowerCase()
+  const keyword = spec.keywords.find((k) => lower.startsWith(k))
+  return keyword ? secret.slice(0, keyword.length) : undefined
+}

@@ -155,6 +155,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .option('--since <rev>', 'with --git: only what was added after this revision')
     .option('--staged', 'scan the lines the next commit adds (the pre-commit hook)')
     .option('--no-known', "leave out the project's own values")
+    .option('--no-rules', "only the project's own values (no credential rules)")
     .option('--no-ignore', 'also scan files .gitignore excludes')
     .option('--max-size <bytes>', 'skip files larger than this', String(10 * 1024 * 1024))
     .option('--format <format>', 'text, json or sarif')

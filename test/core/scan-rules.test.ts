@@ -122,6 +122,24 @@ describe('known values', () => {
 })
 
 describe('automaton', () => {
+  it('a small scan (direct search, no automaton) finds exactly what the automaton finds', () => {
+    const known = knownPatterns([{ name: 'k', fingerprint: 'f', value: 'Kx9mP2vL7qR4tZw8' }])
+    const spec = { rules: BUILTIN_RULES, known }
+    const big = buildScanner(spec)
+    const small = buildScanner(spec, { small: true })
+    const planted = Object.values(samples(3))
+    for (let seed = 0; seed < 20; seed++) {
+      const parts = [
+        chars(`${ALNUM} =:\n"./-_`, 2000, seed + 1),
+        ...planted.slice(seed % 5),
+        'Kx9mP2vL7qR4tZw8',
+        Buffer.from('Kx9mP2vL7qR4tZw8').toString('hex').toUpperCase(),
+      ]
+      const text = Buffer.from(parts.sort(() => (seed % 3) - 1).join('\n'))
+      expect(scanBuffer(small, text)).toEqual(scanBuffer(big, text))
+    }
+  })
+
   it('reports every occurrence of every pattern, case-insensitively, like indexOf', () => {
     const patterns = ['he', 'she', 'his', 'hers', 'akia', 'password', 'sk-', 'a', 'aa']
     const a = compileAutomaton(patterns.map((p) => Buffer.from(p)))

@@ -13,6 +13,7 @@ export interface ScanFlags {
   since?: string
   staged?: boolean
   known?: boolean
+  rules?: boolean
   ignore?: boolean
   maxSize?: string
   format?: string
@@ -67,6 +68,7 @@ export async function run(ctx: Ctx, paths: string[], flags: ScanFlags): Promise<
     ...(flags.since ? { since: flags.since } : {}),
     known: settings?.known ?? [],
     extraRules: settings?.extraRules ?? [],
+    rules: flags.rules !== false,
     exclude: [...(settings?.exclude ?? []), ...(baselineFile ? [baselineFile] : [])],
     allowPaths: settings?.allowPaths ?? [],
     allowIds: settings?.allowIds ?? [],

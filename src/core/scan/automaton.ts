@@ -12,8 +12,8 @@ export interface CompiledAutomaton {
   readonly classes: number
   /**
    * One row of `classes + 1` cells per state: the next state for each class
-   * (as a row offset: state' = delta[state + class]), then the state's first
-   * output entry in `outPattern`, or -1.
+   * (as a row offset: state' = delta[state + class], complemented when that
+   * state has outputs), then the state's first output entry in `outPattern`, or -1.
    */
   readonly delta: Int32Array
   /** output lists as linked entries: pattern id and the next entry (-1 ends) */
@@ -99,6 +99,13 @@ export function compileAutomaton(patterns: readonly Uint8Array[]): CompiledAutom
     }
     delta[s * width + classes] = next
   }
+  // a transition into a state with outputs is stored complemented (negative): the matching loop
+  // then needs one load per byte and looks at the output cell only on a hit
+  for (let s = 0; s < states; s++)
+    for (let c = 0; c < classes; c++) {
+      const target = delta[s * width + c]!
+      if (delta[target + classes] !== -1) delta[s * width + c] = ~target
+    }
   return {
     classOf,
     classes,
@@ -122,7 +129,9 @@ export function runAutomaton(
   let s = 0
   for (let i = 0; i < buf.length; i++) {
     s = delta[s + classOf[buf[i]!]!]!
-    const out = delta[s + classes]!
-    if (out !== -1) for (let o = out; o !== -1; o = outNext[o]!) hit(outPattern[o]!, i + 1)
+    if (s < 0) {
+      s = ~s
+      for (let o = delta[s + classes]!; o !== -1; o = outNext[o]!) hit(outPattern[o]!, i + 1)
+    }
   }
 }

@@ -34,12 +34,20 @@ type Target =
   | { kind: 'known'; pattern: KnownPattern; bytes: Buffer }
 
 export interface Scanner {
-  readonly automaton: CompiledAutomaton
+  /** compiled on first use: a small scan (a pre-commit hook) searches its few KB directly instead */
+  readonly automaton: () => CompiledAutomaton
   readonly targets: readonly Target[]
+  /** each target's bytes, lower-cased (the direct search folds case like the automaton) */
+  readonly folded: readonly Buffer[]
   readonly rules: readonly { spec: RuleSpec; regex: RegExp }[]
+  /** search directly (no automaton) when the whole scan is this small */
+  readonly small: boolean
 }
 
-export function buildScanner(spec: ScannerSpec): Scanner {
+/** Below this many bytes in all, searching each pattern directly beats compiling the automaton. */
+export const SMALL_SCAN_BYTES = 256 * 1024
+
+export function buildScanner(spec: ScannerSpec, options: { small?: boolean } = {}): Scanner {
   const rules = spec.rules.map((r) => ({
     spec: r,
     regex: new RegExp(r.regex, r.caseInsensitive ? 'dgim' : 'dgm'),
@@ -60,7 +68,35 @@ export function buildScanner(spec: ScannerSpec): Scanner {
     targets.push({ kind: 'known', pattern, bytes })
     patterns.push(bytes)
   }
-  return { automaton: compileAutomaton(patterns), targets, rules }
+  let compiled: CompiledAutomaton | undefined
+  return {
+    automaton: () => {
+      compiled ??= compileAutomaton(patterns)
+      return compiled
+    },
+    targets,
+    folded: patterns.map(foldAscii),
+    rules,
+    small: options.small === true,
+  }
+}
+
+function foldAscii(buf: Buffer): Buffer {
+  const out = Buffer.from(buf)
+  for (let i = 0; i < out.length; i++) if (out[i]! >= 0x41 && out[i]! <= 0x5a) out[i]! += 32
+  return out
+}
+
+/** The automaton's hits, found by searching for each pattern: same hits, in the same (end) order. */
+function directHits(scanner: Scanner, buf: Buffer, hit: (pattern: number, end: number) => void): void {
+  const lower = foldAscii(buf)
+  const hits: number[][] = []
+  scanner.folded.forEach((needle, id) => {
+    for (let i = lower.indexOf(needle); i !== -1; i = lower.indexOf(needle, i + 1))
+      hits.push([id, i + needle.length])
+  })
+  hits.sort((a, b) => a[1]! - b[1]! || a[0]! - b[0]!)
+  for (const [id, end] of hits) hit(id!, end!)
 }
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
@@ -77,7 +113,10 @@ export function scanBuffer(scanner: Scanner, buf: Buffer): RawFinding[] {
   const findings: RawFinding[] = []
   // per rule: merged [from, to) windows around its keyword hits
   const windows: [number, number][][] = scanner.rules.map(() => [])
-  runAutomaton(scanner.automaton, buf, (id, end) => {
+  const search = scanner.small
+    ? (h: (id: number, end: number) => void) => directHits(scanner, buf, h)
+    : (h: (id: number, end: number) => void) => runAutomaton(scanner.automaton(), buf, h)
+  search((id, end) => {
     const target = scanner.targets[id]!
     if (target.kind === 'keyword') {
       for (const r of target.rules) {

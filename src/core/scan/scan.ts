@@ -11,7 +11,7 @@ import { existsSync, promises as fs, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { buildScanner, type ScannerSpec, scanBuffer } from './engine.js'
+import { buildScanner, type ScannerSpec, SMALL_SCAN_BYTES, scanBuffer } from './engine.js'
 import { historyBlobs, introducedBy, readBlobs, stagedAdditions } from './git-sources.js'
 import type { KnownValue } from './known.js'
 import { knownPatterns } from './known.js'
@@ -28,6 +28,8 @@ export interface ScanOptions {
   readonly since?: string
   readonly known?: readonly KnownValue[]
   readonly extraRules?: readonly RuleSpec[]
+  /** false: known values only (no credential rules) */
+  readonly rules?: boolean
   readonly noIgnore?: boolean
   readonly maxSize?: number
   /** worker threads; 0 scans in this thread (default: one per core for big trees) */
@@ -97,6 +99,14 @@ function finding(f: LocatedFinding, file: string, extra: Partial<ScanFinding> = 
     preview,
     ...(f.secret ? { secret: f.secret, fingerprint: f.fingerprint!, encoding: f.encoding! } : {}),
     ...extra,
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
   }
 }
 
@@ -185,7 +195,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const mode = options.mode ?? 'files'
   const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE
   const spec: ScannerSpec = {
-    rules: [...BUILTIN_RULES, ...(options.extraRules ?? [])],
+    rules: options.rules === false ? [] : [...BUILTIN_RULES, ...(options.extraRules ?? [])],
     known: knownPatterns(options.known ?? []),
   }
   const allowPaths = (options.allowPaths ?? []).map(globToRegExp)
@@ -229,7 +239,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       workers = Math.min(cores, Math.ceil(list.length / 128))
       await scanInWorkers(spec, list, workers, maxSize, collect)
     } else {
-      const scanner = buildScanner(spec)
+      // a handful of small files: search directly rather than compile the automaton
+      const small = list.length < 256 && list.reduce((sum, f) => sum + sizeOf(f), 0) < SMALL_SCAN_BYTES
+      const scanner = buildScanner(spec, { small })
       for (let i = 0; i < list.length; i += 256)
         collect(list.slice(i, i + 256).map((f) => scanFile(scanner, f, maxSize)))
     }
@@ -261,8 +273,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     findings.push(...earliest.values())
   } else {
-    const scanner = buildScanner(spec)
-    for (const staged of stagedAdditions(options.root)) {
+    const additions = stagedAdditions(options.root)
+    const total = additions.reduce((sum, a) => sum + a.data.length, 0)
+    const scanner = buildScanner(spec, { small: total < SMALL_SCAN_BYTES })
+    for (const staged of additions) {
       files++
       bytes += staged.data.length
       for (const f of locate(staged.data, scanBuffer(scanner, staged.data)))

@@ -54,6 +54,12 @@ describe('no command prints a secret value', () => {
       outputs.push(r)
       return r
     }
+    // a tree and a staged file that leak every canary, for scan
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(join(dir, 'leak'))
+    writeFileSync(join(dir, 'leak', 'env.txt'), `${Object.values(CANARY).join('\n')}\n`)
+    const { execFileSync } = await import('node:child_process')
+    execFileSync('git', ['add', 'leak'], { cwd: dir })
     for (const [name, value] of Object.entries(CANARY)) {
       expect((await run(['set', name, '--stdin'], value)).code).toBe(0)
       expect((await run(['set', name, '--stdin', '-e', 'staging'], value)).code).toBe(0)
@@ -83,6 +89,11 @@ describe('no command prints a secret value', () => {
       ['run', '--redact', '--', 'printenv'],
       ['export', 'compose', '-o', '-'],
       ['run', '--redact', '--files', '--', 'sh', '-c', 'cat "$HUSH_SECRETS_DIR"/*'],
+      ['scan', 'leak'],
+      ['scan', 'leak', '--format', 'json'],
+      ['scan', 'leak', '--format', 'sarif'],
+      ['scan', '--git'],
+      ['scan', '--staged'],
     ])
       await run(args)
     const reveal = await hush(['get', 'hf_token', '--reveal'], { cwd: dir })

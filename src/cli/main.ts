@@ -181,6 +181,68 @@ No command prints a secret value unless asked with get --reveal.`,
     )
 
   program
+    .command('keygen')
+    .description('make an age X25519 identity (0600) for seal / unseal and print its public recipient')
+    .option('-o, --output <file>', 'where to write it (default ~/.config/hush/keys.txt)')
+    .option('--force', 'replace an existing key file')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hush keygen            # then add the printed age1… key to seal.recipients',
+    )
+    .action((flags) => setAction(async (c) => (await import('./commands/seal.js')).keygen(c, flags)))
+
+  const collect = (v: string, all: string[] = []) => [...all, v]
+  program
+    .command('seal')
+    .description(
+      "encrypt the environment's secrets (values and metadata, as readable YAML) with age to every recipient: any age tool can open it",
+    )
+    .option('-r, --recipient <age1…>', 'an age recipient (repeatable; adds to seal.recipients)', collect)
+    .option('-R, --recipients-file <file>', 'a file of recipients, one per line (repeatable)', collect)
+    .option('--passphrase', 'also (or only) encrypt to a passphrase (prompted, or HUSH_PASSPHRASE)')
+    .option('-o, --output <file>', 'where to write it ("-" for stdout; default <env>.hush.age)')
+    .option('-a, --armor', 'ASCII armor (PEM-style text) instead of binary')
+    .option('--compress', 'gzip the document before encrypting (age -d then yields gzip)')
+    .option('--update-recipients <file>', 're-encrypt an existing sealed file for the current recipients')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush seal -e production -o backup.age\n  hush seal -r age1… --armor -o - | age -d -i key.txt\n  hush seal --update-recipients production.hush.age',
+    )
+    .action((flags) => setAction(async (c) => (await import('./commands/seal.js')).runSeal(c, flags)))
+
+  program
+    .command('unseal')
+    .argument('<file>', 'a file sealed by hush seal (or any age-encrypted hush bundle)')
+    .description(
+      'decrypt and verify a sealed bundle, show the plan by fingerprint, and write it to the environment (its own, unless -e)',
+    )
+    .option(
+      '-i, --identity <file>',
+      'an age identity file (repeatable; also HUSH_AGE_KEY_FILE, HUSH_AGE_KEY)',
+      collect,
+    )
+    .option('--dry-run', 'show the plan, write nothing')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hush unseal backup.age --dry-run\n  hush unseal backup.age -e staging',
+    )
+    .action((file: string, flags) =>
+      setAction(async (c) => (await import('./commands/seal.js')).runUnseal(c, file, flags)),
+    )
+
+  program
+    .command('git')
+    .argument('<action>', 'setup (textconv and merge are what git calls)')
+    .argument('[args...]')
+    .description(
+      'git integration for sealed files: diffs show names and fingerprints, merges go secret by secret',
+    )
+    .addHelpText('after', '\nExample:\n  hush git setup')
+    .action((action: string, args: string[]) =>
+      setAction(async (c) => (await import('./commands/git.js')).run(c, action, args)),
+    )
+
+  program
     .command('run')
     .argument('<command...>', 'the command and its arguments, after --')
     .description(

@@ -17,6 +17,7 @@ import { AuditLog } from './audit/log.js'
 import { loadManifest } from './manifest/load.js'
 import { membersOf } from './manifest/members.js'
 import type { EnvironmentSpec, Manifest } from './manifest/types.js'
+import { findIdentities } from './seal/age.js'
 import type { World } from './world.js'
 
 export { realWorld, type World } from './world.js'
@@ -86,7 +87,15 @@ export async function openProject(world: World, envName: string | undefined): Pr
   const envNames = new Map<string, string>()
   for (const spec of manifest.secrets) envNames.set(spec.name, spec.env)
   const envNameOf = (member: string) => envNames.get(member) ?? defaultEnvName(member)
-  const storeFor = (env: EnvironmentSpec) => openStore(env, fingerprint, envNameOf)
+  const storeFor = (env: EnvironmentSpec) =>
+    openStore(env, fingerprint, {
+      envNameOf,
+      sealed: {
+        recipients: manifest.sealRecipients,
+        identities: env.store === 'sealed' ? findIdentities(world.env) : [],
+        project: manifest.project,
+      },
+    })
   return {
     manifest,
     environment,

@@ -158,8 +158,9 @@ function normalizeEnvironments(raw: RawManifest, root: string): Map<string, Envi
   for (const [name, { store, path, ...options }] of entries) {
     const kind: StoreKind = store ?? 'files'
     // a swarm environment keeps its values in a local files store and pushes them to the swarm
-    const local = kind === 'files' || kind === 'dotenv' || kind === 'swarm'
-    const defaultPath = kind === 'dotenv' ? '.env' : `.secrets/${name}`
+    const local = kind === 'files' || kind === 'dotenv' || kind === 'swarm' || kind === 'sealed'
+    const defaultPath =
+      kind === 'dotenv' ? '.env' : kind === 'sealed' ? `${name}.hush.sealed` : `.secrets/${name}`
     const spec: EnvironmentSpec = {
       name,
       store: kind,
@@ -221,6 +222,7 @@ export function normalizeManifest(
     byName: new Map(unordered.map((s) => [s.name, s])),
     services: raw.services ?? {},
     rotators: raw.rotators ?? {},
+    sealRecipients: raw.seal?.recipients ?? [],
     scan: {
       rules: raw.scan?.rules ?? [],
       allowPaths: raw.scan?.allow?.paths ?? [],

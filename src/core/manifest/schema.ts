@@ -16,7 +16,17 @@ export const GENERATOR_KINDS = [
   'ed25519',
   'rsa',
 ] as const
-export const STORE_KINDS = ['files', 'dotenv', 'swarm', 'k8s', 'vault', 'aws', 'gcp', 'azure'] as const
+export const STORE_KINDS = [
+  'files',
+  'dotenv',
+  'swarm',
+  'sealed',
+  'k8s',
+  'vault',
+  'aws',
+  'gcp',
+  'azure',
+] as const
 const NAME = /^[a-z0-9_]+$/
 
 const name = (what: string) =>
@@ -146,6 +156,16 @@ export const manifestSchema = z
     services: z.record(z.string(), z.array(name('secret name'))).optional(),
     rotators: z.record(name('rotator name'), rotator).optional(),
     scan: scan.optional().describe('hush scan: extra rules and allowlists'),
+    seal: z
+      .strictObject({
+        recipients: z
+          .array(
+            z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, { error: 'expected an age recipient (age1…)' }),
+          )
+          .optional()
+          .describe('age public keys that hush seal and sealed stores encrypt to'),
+      })
+      .optional(),
   })
   .describe('hush manifest: the secrets of a project, where they live and how they are made')
 

@@ -62,6 +62,8 @@ export interface Manifest {
   readonly services: Readonly<Record<string, readonly string[]>>
   readonly rotators: Readonly<Record<string, Readonly<Record<string, unknown>>>>
   readonly scan: ScanSettings
+  /** age recipients for hush seal and sealed stores */
+  readonly sealRecipients: readonly string[]
   readonly warnings: readonly string[]
 }
 

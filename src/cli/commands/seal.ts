@@ -1,0 +1,166 @@
+import { existsSync, promises as fs } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import {
+  assertRecipient,
+  defaultKeyFile,
+  encrypt,
+  findIdentities,
+  generateKey,
+  readRecipientsFile,
+} from '../../core/seal/age.js'
+import { renderBundle } from '../../core/seal/bundle.js'
+import { openBundle, seal, unseal } from '../../core/seal/seal.js'
+import { HushError, ioError } from '../../lib/errors.js'
+import { writeFileAtomic } from '../../lib/fs-safe.js'
+import { type Ctx, open, worldOf } from '../context.js'
+import { promptHidden } from '../ui/prompt.js'
+
+/** A passphrase: HUSH_PASSPHRASE, else a hidden prompt on the terminal. */
+export function passphraseSource(ctx: Ctx, confirm = false): () => Promise<string> {
+  return async () => {
+    const fromEnv = ctx.world.env.HUSH_PASSPHRASE
+    if (fromEnv) return fromEnv
+    if (!ctx.streams.stdin.isTTY)
+      throw new HushError('HUSH_E_NO_INPUT', 'a passphrase is needed and stdin is not a terminal', {
+        hint: 'set HUSH_PASSPHRASE, or run it in a terminal',
+      })
+    const first = await promptHidden(ctx.streams, 'passphrase (input hidden): ')
+    if (confirm && (await promptHidden(ctx.streams, 'the same passphrase again: ')) !== first)
+      throw new HushError('HUSH_E_INPUT', 'the two passphrases differ')
+    if (first.length === 0) throw new HushError('HUSH_E_INPUT', 'an empty passphrase protects nothing')
+    return first
+  }
+}
+
+export async function keygen(ctx: Ctx, flags: { output?: string; force?: boolean }): Promise<number> {
+  const world = worldOf(ctx)
+  const file = flags.output ? resolve(world.cwd, flags.output) : defaultKeyFile(world.env)
+  if (existsSync(file) && !flags.force)
+    throw new HushError('HUSH_E_USAGE', `${file} exists: hush keygen never overwrites a key`, {
+      hint: 'choose another file with -o, or remove the old key first (files sealed for it need it to open)',
+    })
+  const key = await generateKey(world.now())
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+  await writeFileAtomic(file, key.file) // 0600
+  // like age-keygen: the note on stderr, the public key alone on stdout (for $(hush keygen))
+  if (!ctx.opts.quiet && !ctx.opts.json)
+    ctx.streams.stderr.write(`wrote ${file} (0600): keep it secret; share the public key it prints\n`)
+  ctx.out.result(key.recipient)
+  ctx.out.document({ file, recipient: key.recipient })
+  return 0
+}
+
+interface SealFlags {
+  recipient?: string[]
+  recipientsFile?: string[]
+  passphrase?: boolean
+  output?: string
+  armor?: boolean
+  compress?: boolean
+  updateRecipients?: string
+}
+
+export async function runSeal(ctx: Ctx, flags: SealFlags): Promise<number> {
+  const project = await open(ctx)
+  const world = worldOf(ctx)
+  const recipients = [
+    ...project.manifest.sealRecipients,
+    ...(flags.recipient ?? []).map((r) => assertRecipient(r, '-r')),
+    ...(flags.recipientsFile ?? []).flatMap((f) => readRecipientsFile(resolve(world.cwd, f))),
+  ]
+  const options = {
+    recipients: [...new Set(recipients)],
+    ...(flags.passphrase ? { passphrase: await passphraseSource(ctx, true)() } : {}),
+    armor: flags.armor === true,
+    compress: flags.compress === true,
+  }
+  if (flags.updateRecipients) {
+    // re-encrypt an existing bundle for today's list: open it with your identity, seal it again
+    const file = resolve(world.cwd, flags.updateRecipients)
+    const bundle = await openBundle(await readFile(file), file, {
+      identities: findIdentities(world.env),
+      passphrase: passphraseSource(ctx),
+    })
+    if (options.recipients.length === 0 && !options.passphrase)
+      throw new HushError('HUSH_E_USAGE', 'no recipients to seal for', {
+        hint: 'list seal.recipients in hush.yaml or pass -r',
+      })
+    await writeFileAtomic(file, await encrypt(renderBundle(bundle), options), { mode: 0o644 })
+    ctx.out.result(
+      `re-sealed ${file} for ${options.recipients.length} recipient(s)${options.passphrase ? ' and a passphrase' : ''}`,
+    )
+    return 0
+  }
+  const { bytes, bundle } = await seal(project, options)
+  const out = flags.output ?? `${project.environment.name}.hush.age`
+  if (out === '-') ctx.streams.stdout.write(bytes)
+  else {
+    const path = resolve(world.cwd, out)
+    await writeFileAtomic(path, bytes, { mode: 0o600 })
+    ctx.out.result(
+      `sealed ${bundle.entries.length} entries of ${bundle.env} into ${path} for ${options.recipients.length} recipient(s)${options.passphrase ? ' and a passphrase' : ''}`,
+    )
+  }
+  ctx.out.document({
+    env: bundle.env,
+    entries: bundle.entries.length,
+    recipients: options.recipients,
+    output: out,
+  })
+  return 0
+}
+
+async function readFile(path: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(path)
+  } catch (err) {
+    throw ioError('read', path, err)
+  }
+}
+
+export async function runUnseal(
+  ctx: Ctx,
+  file: string,
+  flags: { dryRun?: boolean; identity?: string[] },
+): Promise<number> {
+  const world = worldOf(ctx)
+  const path = resolve(world.cwd, file)
+  const bundle = await openBundle(await readFile(path), path, {
+    identities: findIdentities(
+      world.env,
+      (flags.identity ?? []).map((i) => resolve(world.cwd, i)),
+    ),
+    passphrase: passphraseSource(ctx),
+  })
+  // into the environment it was sealed from, when this project has one of that name (or -e)
+  const project = await open(ctx).then(async (p) =>
+    ctx.opts.env || !p.manifest.environments.has(bundle.env) || p.environment.name === bundle.env
+      ? p
+      : open({ ...ctx, opts: { ...ctx.opts, env: bundle.env } }),
+  )
+  const result = await unseal(project, bundle, { dryRun: flags.dryRun === true })
+  const { out } = ctx
+  const { paint } = out
+  out.line(
+    `${path} (${bundle.project}/${bundle.env}, sealed ${bundle.sealedAt}) → ${result.env}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
+  )
+  const mark = { '+': paint.green('+'), '~': paint.yellow('~'), '=': paint.dim('='), unknown: paint.dim('?') }
+  out.table(
+    ['', 'entry', 'now', 'sealed', 'note'],
+    result.rows.map((r) => [
+      mark[r.action],
+      r.entry,
+      r.from ?? '-',
+      r.to,
+      r.action === 'unknown' ? 'not in hush.yaml: skipped' : '',
+    ]),
+  )
+  out.result(
+    result.dryRun
+      ? `${result.rows.filter((r) => r.action === '+' || r.action === '~').length} to write`
+      : `${result.written} written`,
+  )
+  out.document(result)
+  return 0
+}

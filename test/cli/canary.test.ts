@@ -96,6 +96,16 @@ describe('no command prints a secret value', () => {
       ['scan', '--staged'],
     ])
       await run(args)
+    // seal / unseal / the git textconv print names and fingerprints only
+    const recipient = (await run(['keygen', '-o', 'k.txt'])).stdout.trim()
+    await run(['seal', '-r', recipient, '-o', 'b.age'])
+    await run(['seal', '-r', recipient, '--armor', '-o', 'b.asc'])
+    for (const args of [
+      ['unseal', 'b.age', '-e', 'staging', '-i', 'k.txt', '--dry-run'],
+      ['unseal', 'b.asc', '-i', 'k.txt', '--json'],
+      ['git', 'textconv', 'b.age'],
+    ])
+      outputs.push(await hush(args, { cwd: dir, env: { HUSH_AGE_KEY_FILE: join(dir, 'k.txt') } }))
     const reveal = await hush(['get', 'hf_token', '--reveal'], { cwd: dir })
     expect(reveal.stdout).toBe(CANARY.hf_token)
 

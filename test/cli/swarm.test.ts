@@ -103,36 +103,24 @@ describe.skipIf(!swarmAvailable())('swarm environments on the real engine', () =
     expectNoValues(moved, [old, value('session_key'), value('database_url')])
 
     // a secret hush.yaml no longer declares, still mounted by a service: prune keeps it
-    docker(
-      [
-        'secret',
-        'create',
-        '--label',
-        `hush.project=${prefix}`,
-        '--label',
-        'hush.secret=legacy_token',
-        '--label',
-        'hush.version=1',
-        `${prefix}_legacy_token_v1`,
-        '-',
-      ],
-      'x-legacy',
-    )
-    docker(
-      [
-        'secret',
-        'create',
-        '--label',
-        `hush.project=${prefix}`,
-        '--label',
-        'hush.secret=gone_token',
-        '--label',
-        'hush.version=1',
-        `${prefix}_gone_token_v1`,
-        '-',
-      ],
-      'x-gone',
-    )
+    const plant = (entry: string) =>
+      docker(
+        [
+          'secret',
+          'create',
+          '--label',
+          `hush.project=${prefix}`,
+          '--label',
+          `hush.secret=${entry}`,
+          '--label',
+          'hush.version=1',
+          `${prefix}_${entry}_v1`,
+          '-',
+        ],
+        `x-${entry}`,
+      )
+    plant('legacy_token')
+    plant('gone_token')
     await createService({
       name: `${prefix}_other`,
       image,

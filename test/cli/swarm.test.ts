@@ -48,7 +48,7 @@ function expectNoValues(r: CliResult, values: readonly string[]) {
   }
 }
 
-describe.skipIf(!swarmAvailable())('swarm environments on the real engine', () => {
+describe.runIf(swarmAvailable())('swarm environments on the real engine', () => {
   const image = nodeImage()
   afterAll(async () => {
     for (const c of cleanups) await c()

@@ -5,7 +5,7 @@ import { storeContract } from './contract.js'
 
 const prefixes: string[] = []
 
-describe.skipIf(!swarmAvailable())('swarm store on the real engine', () => {
+describe.runIf(swarmAvailable())('swarm store on the real engine', () => {
   afterAll(async () => {
     for (const p of prefixes) await cleanSwarm(p)
   })

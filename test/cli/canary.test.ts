@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest'
 import { type CliResult, hush, tmpProject } from '../helpers/project.js'
 
 const CANARY = {
-  hf_token: 'hf_CANARYhf0123456789abcdefghijklmnopq',
-  api_key: 'sk-CANARY-apikey-7f3e2d1c0b9a',
-  db_password: 'CANARYdbpw-9d8c7b6a5f4e3d2c',
+  hf_token: 'hf_CANARYhf0123456789abcdefghijklmnopq', // hush:allow (a planted canary)
+  api_key: 'sk-CANARY-apikey-7f3e2d1c0b9a', // hush:allow (a planted canary)
+  db_password: 'CANARYdbpw-9d8c7b6a5f4e3d2c', // hush:allow (a planted canary)
 }
 
 const manifest = `version: 1

@@ -16,6 +16,15 @@ if hush check -e production; then echo "unexpected: production passed"; exit 1; 
 step "hush init — infer a manifest from docker-compose.yml alone, in the scratch dir .demo/"
 rm -rf .demo && mkdir -p .demo && cp docker-compose.yml .demo/
 hush -C .demo init --force
+step "hush scan — the project's own values (and 17 credential formats) appear nowhere in the tree"
+hush scan
+step "hush scan --no-ignore .demo — a base64 copy of session_key leaked into a scratch file is found, and not printed"
+printf 'SESSION_BLOB=%s\n' "$(base64 -w0 < docker/secrets/session_key)" > .demo/leak.env
+if hush scan --no-ignore .demo; then echo "unexpected: the leak was not found"; exit 1; else echo "(exit $? as expected)"; fi
+step "hush keygen + hush seal — an age-encrypted backup of development, and a dry-run unseal"
+recipient=$(hush keygen -o .demo/key.txt -q)
+hush seal -r "$recipient" -o .demo/development.hush.age
+hush unseal .demo/development.hush.age -i .demo/key.txt --dry-run
 step "the secret files: 0600 in a 0700 directory"
 ls -la docker/secrets | grep -v '^total'
 step "hush audit verify"

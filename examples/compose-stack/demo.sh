@@ -16,7 +16,7 @@ if hush check -e production; then echo "unexpected: production passed"; exit 1; 
 step "hush init — infer a manifest from docker-compose.yml alone, in the scratch dir .demo/"
 rm -rf .demo && mkdir -p .demo && cp docker-compose.yml .demo/
 hush -C .demo init --force
-step "hush scan — the project's own values (and 17 credential formats) appear nowhere in the tree"
+step "hush scan — the project's own values (and 18 credential formats) appear nowhere in the tree"
 hush scan
 step "hush scan --no-ignore .demo — a base64 copy of session_key leaked into a scratch file is found, and not printed"
 printf 'SESSION_BLOB=%s\n' "$(base64 -w0 < docker/secrets/session_key)" > .demo/leak.env

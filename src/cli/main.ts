@@ -149,7 +149,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .command('scan')
     .argument('[paths...]', 'files or directories (default: the project, or the current directory)')
     .description(
-      "find leaked credentials: built-in rules (AWS, OpenAI, Anthropic, Hugging Face, GitHub, GitLab, Slack, Stripe, Google, Mapbox, Sentry, JWTs, private keys, URL passwords, password= assignments) and, with a hush.yaml, the project's own values in raw, base64, base64url, URL, hex and JSON form. Exit 1 on new findings",
+      "find leaked credentials: built-in rules (AWS, OpenAI, Anthropic, Hugging Face, GitHub, GitLab, Slack, Stripe, Google, Mapbox, Sentry, JWTs, private keys, age identities, URL passwords, password= assignments) and, with a hush.yaml, the project's own values in raw, base64, base64url, URL, hex and JSON form. Exit 1 on new findings",
     )
     .option('--git', 'scan every unique blob in git history; findings name the commit that introduced them')
     .option('--since <rev>', 'with --git: only what was added after this revision')

@@ -41,6 +41,7 @@ const LOOK_ALIKES: Record<string, string[]> = {
     '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n',
     '-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----',
   ],
+  'age-secret-key': ['AGE-SECRET-KEY-1QQQQ', 'the identity starts with AGE-SECRET-KEY-1 and is secret'],
   'url-password': [
     'postgres://app:${DB_PASSWORD}@db/app',
     'https://user:password@example.com',

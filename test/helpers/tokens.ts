@@ -54,6 +54,7 @@ export function samples(seed = 7): Record<string, string> {
       c(`${ALNUM}+/`, 64),
       '\n-----END PRIVATE KEY-----',
     ),
+    'age-secret-key': j('AGE-SECRET-', 'KEY-1', c('023456789ACDEFGHJKLMNPQRSTUVWXYZ', 58)),
     'url-password': j('postgres://app:', c(ALNUM, 16), '@db.internal:5432/app'),
     'generic-secret': j('DB_PASS', 'WORD=', c(ALNUM, 24)),
   }

@@ -131,6 +131,12 @@ export const BUILTIN_RULES: readonly RuleSpec[] = [
     regex: '(-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----\\s{0,4}[A-Za-z0-9+/=]{64})',
   },
   {
+    id: 'age-secret-key',
+    description: 'age identity (X25519 secret key)',
+    keywords: ['age-secret-key-1'],
+    regex: '(AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})(?![02-9AC-HJ-NP-Z])',
+  },
+  {
     id: 'url-password',
     description: 'URL with an embedded password',
     keywords: ['://'],

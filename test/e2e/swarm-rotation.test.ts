@@ -7,16 +7,17 @@
  */
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
 import { hush, tmpProject } from '../helpers/project.js'
-import { available, freePort, type RunningServer, startRedis } from '../helpers/servers.js'
+import { available, type RunningServer, startRedis } from '../helpers/servers.js'
 import {
   cleanSwarm,
   createService,
+  docker,
   mountsOf,
   nodeImage,
   swarmAvailable,
@@ -88,6 +89,20 @@ function client(ports: readonly number[]) {
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 
+/** A base port whose next two ports are free, below the ephemeral port range. */
+async function portPairBase(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000)
+    if ((await free(base + 1)) && (await free(base + 2))) return base
+  }
+}
+
 describe.runIf(swarmAvailable() && available('redis-server'))(
   'swarm end to end (real engine, real redis)',
   () => {
@@ -135,7 +150,8 @@ services:
         external: ['prom-client'],
         logLevel: 'error',
       })
-      const base = await freePort()
+      // below the ephemeral range (32768+), where the test's own client sockets could take a replica's port
+      const base = await portPairBase()
       const ports = [base + 1, base + 2]
       await createService({
         name: service,
@@ -158,7 +174,12 @@ services:
       for (const port of ports)
         for (let i = 0; ; i++) {
           if ((await get(port, '/token').catch(() => undefined))?.status === 200) break
-          if (i > 100) throw new Error(`replica on ${port} did not answer`)
+          if (i > 300)
+            throw new Error(
+              `replica on ${port} did not answer:
+${docker(['service', 'ps', '--no-trunc', service])}
+${docker(['service', 'logs', '--raw', service])}`,
+            )
           await new Promise((r) => setTimeout(r, 200))
         }
 

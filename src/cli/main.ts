@@ -106,14 +106,23 @@ No command prints a secret value unless asked with get --reveal.`,
 
   program
     .command('export')
-    .argument('<format>', 'compose (k8s, kustomize, external-secrets and env arrive later)')
+    .argument('<format>', 'compose, k8s, kustomize or external-secrets')
     .description(
-      "emit config that references the secrets: a compose override mounting each service's secrets",
+      "emit config for the secrets: a compose override mounting each service's secrets (compose), Kubernetes Secrets (k8s, values: 0600 files), a kustomize secretGenerator with its value files (kustomize), or External Secrets Operator manifests that point at a provider (external-secrets, no values)",
     )
-    .option('-o, --output <file>', 'where to write it ("-" for stdout)', 'docker-compose.hush.yml')
+    .option('-o, --output <file>', 'where to write it ("-" for stdout; a directory for kustomize)')
+    .option(
+      '--per <env|service>',
+      'k8s, kustomize, external-secrets: one Secret for the environment or one per service',
+      'env',
+    )
+    .option('--namespace <ns>', 'the Kubernetes namespace to put in the manifests')
+    .option('--data', 'k8s: base64 data instead of stringData')
+    .option('--reveal', 'k8s: allow writing the values to stdout')
+    .option('--provider <aws|vault|gcp|azure>', 'external-secrets: the SecretStore provider')
     .addHelpText(
       'after',
-      '\nExample:\n  hush export compose -o docker-compose.hush.yml\n  docker compose -f docker-compose.yml -f docker-compose.hush.yml up',
+      '\nExamples:\n  hush export compose -o docker-compose.hush.yml\n  hush export k8s -e production --per service -o k8s/secrets.yaml\n  hush export k8s -o - --reveal | kubectl apply -f -\n  hush export kustomize -o k8s/production\n  hush export external-secrets --provider aws -o k8s/external-secrets.yaml',
     )
     .action((format: string, flags) =>
       setAction(async (c) => (await import('./commands/export.js')).run(c, format, flags)),

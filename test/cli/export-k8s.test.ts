@@ -119,7 +119,7 @@ describe.runIf(available('kubectl'))('hush export k8s / kustomize / external-sec
       Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.replace(/\s+/g, '')]))
     const rendered = docsOf(
       execFileSync('kubectl', ['kustomize', join(dir, 'k8s', 'dev')], { encoding: 'utf8' }),
-    ).map((s) => ({ ...s, data: unfold(s.data) }))
+    ).map((s): Record<string, any> => ({ ...s, data: unfold(s.data) }))
     expect(rendered.map((s) => s.metadata.name.replace(/-[a-z0-9]{10}$/, '')).sort()).toEqual([
       'kube-app-development-api',
       'kube-app-development-worker',

@@ -133,7 +133,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .description(
       "distribute the environment's secrets to its swarm: a plan by fingerprint (+ create, ~ new version, = same, - remove), applied unless --dry-run; services that mount an older version move to the new one",
     )
-    .option('--to <store>', "the target store (default: the environment's own; swarm)")
+    .option('--to <store|env>', 'swarm, or an environment of hush.yaml (e.g. store: vault) to copy into')
     .option('--dry-run', 'show the plan, change nothing')
     .option(
       '--prune',
@@ -141,7 +141,7 @@ No command prints a secret value unless asked with get --reveal.`,
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  hush push -e production --dry-run\n  hush push -e production\n  hush push -e staging --to swarm --prune',
+      '\nExamples:\n  hush push -e production --dry-run\n  hush push -e production\n  hush push -e staging --to swarm --prune\n  hush push -e production --to vault_prod',
     )
     .action((flags) => setAction(async (c) => (await import('./commands/push.js')).run(c, flags)))
 
@@ -150,8 +150,12 @@ No command prints a secret value unless asked with get --reveal.`,
     .description(
       'compare a remote store with the local one by fingerprint; Swarm never returns values, so nothing is imported from it',
     )
-    .option('--from <store>', "the source store (default: the environment's own; swarm)")
-    .addHelpText('after', '\nExample:\n  hush pull -e production --from swarm')
+    .option('--from <store|env>', 'swarm (fingerprints only), or an environment of hush.yaml to copy from')
+    .option('--dry-run', 'show the plan, write nothing')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hush pull -e production --from swarm\n  hush pull -e development --from vault_prod --dry-run',
+    )
     .action((flags) => setAction(async (c) => (await import('./commands/pull.js')).run(c, flags)))
 
   program

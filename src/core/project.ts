@@ -90,6 +90,8 @@ export async function openProject(world: World, envName: string | undefined): Pr
   const storeFor = (env: EnvironmentSpec) =>
     openStore(env, fingerprint, {
       envNameOf,
+      processEnv: world.env,
+      project: manifest.project,
       sealed: {
         recipients: manifest.sealRecipients,
         identities: env.store === 'sealed' ? findIdentities(world.env) : [],

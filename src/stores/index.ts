@@ -7,9 +7,35 @@ import { DotenvStore, type EnvNameOf } from './dotenv.js'
 import { FilesStore } from './files.js'
 import { type SealedKeys, SealedStore } from './sealed.js'
 import type { Store } from './types.js'
+import { type VaultConfig, VaultStore } from './vault.js'
+
+/** Vault settings: hush.yaml (address, mount, prefix, namespace) over VAULT_ADDR / VAULT_TOKEN / VAULT_ROLE_ID + VAULT_SECRET_ID. */
+function vaultConfig(env: EnvironmentSpec, context: StoreContext): VaultConfig {
+  const o = env.options as Record<string, unknown>
+  const pe = context.processEnv ?? {}
+  const address = (typeof o.address === 'string' ? o.address : pe.VAULT_ADDR)?.replace(/\/+$/, '')
+  if (!address)
+    throw new HushError('HUSH_E_USAGE', `environment ${env.name} uses Vault but names no address`, {
+      hint: 'set VAULT_ADDR, or address: https://vault.example:8200 on the environment',
+    })
+  const namespace = typeof o.namespace === 'string' ? o.namespace : pe.VAULT_NAMESPACE
+  return {
+    address,
+    mount: typeof o.mount === 'string' ? o.mount : 'secret',
+    prefix: typeof o.prefix === 'string' ? o.prefix : `${context.project ?? 'hush'}/${env.name}`,
+    ...(pe.VAULT_TOKEN ? { token: pe.VAULT_TOKEN } : {}),
+    ...(pe.VAULT_ROLE_ID && pe.VAULT_SECRET_ID
+      ? { approle: { roleId: pe.VAULT_ROLE_ID, secretId: pe.VAULT_SECRET_ID } }
+      : {}),
+    ...(namespace ? { namespace } : {}),
+  }
+}
 
 export interface StoreContext {
   readonly envNameOf?: EnvNameOf
+  /** the process environment (credentials: VAULT_ADDR, VAULT_TOKEN, …) and the project's name */
+  readonly processEnv?: Readonly<Record<string, string | undefined>>
+  readonly project?: string
   /** for sealed stores: who to encrypt to, which identities decrypt, which project it belongs to */
   readonly sealed?: Omit<SealedKeys, 'env'>
 }
@@ -26,6 +52,8 @@ export function openStore(
       return new FilesStore(env.path!, fingerprint)
     case 'dotenv':
       return new DotenvStore(env.path!, envNameOf)
+    case 'vault':
+      return new VaultStore(vaultConfig(env, context))
     case 'sealed':
       return new SealedStore(env.path!, {
         recipients: context.sealed?.recipients ?? [],

@@ -1,9 +1,30 @@
+import { copyStore } from '../../core/swarm/copy.js'
 import { type Ctx, open } from '../context.js'
 import { remoteOf } from './push.js'
 
 /** `hush pull --from swarm`: Swarm never returns values, so pull compares metadata and says so. */
-export async function run(ctx: Ctx, flags: { from?: string }): Promise<number> {
+export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }): Promise<number> {
   const project = await open(ctx)
+  const other = flags.from ? project.manifest.environments.get(flags.from) : undefined
+  if (other) {
+    // another environment's readable store (vault, files, dotenv, sealed) into this one
+    const result = await copyStore(
+      project,
+      { env: other.name, store: project.storeFor(other) },
+      { env: project.environment.name, store: project.store },
+      { dryRun: flags.dryRun === true },
+    )
+    ctx.out.table(
+      ['', 'entry', 'fingerprint', 'note'],
+      result.rows.map((r) => [r.action, r.entry, r.fingerprint ?? '-', r.note ?? '']),
+    )
+    const c = result.counts
+    ctx.out.result(
+      `${c.created} new, ${c.updated} changed, ${c.unchanged} unchanged in ${project.environment.name} from ${other.name}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
+    )
+    ctx.out.document(result)
+    return 0
+  }
   const swarm = remoteOf(project, flags.from, 'pull')
   const remote = await swarm.list()
   const rows = await Promise.all(

@@ -1,5 +1,6 @@
 import type { EnvironmentSpec } from '../../core/manifest/types.js'
 import type { Project } from '../../core/project.js'
+import { copyStore } from '../../core/swarm/copy.js'
 import { push } from '../../core/swarm/push.js'
 import { swarmOf } from '../../core/swarm/target.js'
 import { HushError } from '../../lib/errors.js'
@@ -16,14 +17,14 @@ export function remoteOf(project: Project, to: string | undefined, verb: 'push' 
       'HUSH_E_USAGE',
       `environment ${env.name} keeps its values in a local ${env.store} store: there is nothing to ${verb} ${verb === 'push' ? 'to' : 'from'}`,
       {
-        hint: `declare it with store: swarm in hush.yaml, or name the target: hush ${verb}${envFlag(env.name)} ${verb === 'push' ? '--to' : '--from'} swarm`,
+        hint: `declare it with store: swarm in hush.yaml, or name the target: hush ${verb}${envFlag(env.name)} ${verb === 'push' ? '--to' : '--from'} swarm (or another environment's name)`,
       },
     )
   throw new HushError(
     'HUSH_E_STORE_UNSUPPORTED',
     `${verb} ${verb === 'push' ? 'to' : 'from'} ${kind} is not available yet`,
     {
-      hint: 'this version distributes to Docker Swarm (swarm); Kubernetes, Vault and the cloud managers arrive with their issue',
+      hint: 'name swarm, or an environment of hush.yaml (e.g. one with store: vault); Kubernetes and the cloud managers arrive with their issue',
     },
   )
 }
@@ -33,16 +34,24 @@ export async function run(
   flags: { to?: string; dryRun?: boolean; prune?: boolean },
 ): Promise<number> {
   const project = await open(ctx)
-  const swarm = remoteOf(project, flags.to, 'push')
   const { out } = ctx
   const { paint } = out
-  const result = await push(project, swarm, {
-    dryRun: flags.dryRun === true,
-    prune: flags.prune === true,
-    progress: (line) => {
-      if (!out.json && !ctx.opts.quiet) ctx.streams.stderr.write(`${paint.dim(line)}\n`)
-    },
-  })
+  const other = flags.to ? project.manifest.environments.get(flags.to) : undefined
+  const result = other
+    ? // another environment's store (vault, files, dotenv, sealed): copy by fingerprint
+      await copyStore(
+        project,
+        { env: project.environment.name, store: project.store },
+        { env: other.name, store: project.storeFor(other) },
+        { dryRun: flags.dryRun === true, prune: flags.prune === true },
+      )
+    : await push(project, remoteOf(project, flags.to, 'push'), {
+        dryRun: flags.dryRun === true,
+        prune: flags.prune === true,
+        progress: (line) => {
+          if (!out.json && !ctx.opts.quiet) ctx.streams.stderr.write(`${paint.dim(line)}\n`)
+        },
+      })
   const mark: Record<string, string> = {
     '+': paint.green('+'),
     '~': paint.yellow('~'),

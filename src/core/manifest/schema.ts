@@ -94,9 +94,13 @@ const environment = z.looseObject({
     .describe('files and swarm: the local directory of values; dotenv: a .env file (relative to hush.yaml)'),
   prefix: z
     .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { error: 'expected letters, digits, ".", "_" or "-"' })
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/, { error: 'expected letters, digits, ".", "_", "-" or "/"' })
     .optional()
-    .describe('swarm: the secret-name prefix and hush.project label (default: the project name)'),
+    .describe(
+      'swarm: the secret-name prefix and hush.project label (default: the project name; no "/"); vault: the path under the mount (default: <project>/<env>)',
+    ),
+  address: z.string().optional().describe('vault: the server address (default VAULT_ADDR)'),
+  mount: z.string().optional().describe('vault: the KV v2 mount (default secret)'),
   converge_timeout: duration
     .optional()
     .describe('swarm: how long a service update may take before hush rolls it back (default 5m)'),

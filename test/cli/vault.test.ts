@@ -89,6 +89,15 @@ describe('push and pull with a Vault environment (Vault API fixture)', () => {
     expect(JSON.parse((await run('push', '--to', 'vault_prod', '--json')).stdout).counts.unchanged).toBe(5)
   })
 
+  it('rotating a secret of a vault environment writes a new KV version', async () => {
+    const { run } = setup()
+    expect((await run('gen', '-q', '-e', 'vault_prod')).code).toBe(0)
+    const before = versions('devplatform/prod/db_password')
+    const r = await run('rotate', 'db_password', '-e', 'vault_prod')
+    expect(r.code, r.stderr).toBe(0)
+    expect(versions('devplatform/prod/db_password')).toBe(before + 1)
+  })
+
   it('pull copies Vault into a files environment by fingerprint', async () => {
     const { dir, run, local } = setup()
     expect((await run('gen', '-q')).code).toBe(0)

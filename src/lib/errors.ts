@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   },
   HUSH_E_SEAL: { exit: 1, means: 'a sealed file could not be opened: wrong key, damaged or changed' },
   HUSH_E_VAULT: { exit: 1, means: 'Vault is unreachable, refused the credentials or a request' },
+  HUSH_E_AWS: {
+    exit: 1,
+    means: 'AWS Secrets Manager refused a request (credentials, IAM policy, or the secret)',
+  },
   HUSH_E_CHILD: { exit: 1, means: 'the command given to hush run could not be started' },
   HUSH_E_INTERNAL: { exit: 1, means: 'a bug in hush' },
 } as const satisfies Record<string, { exit: number; means: string }>

@@ -3,6 +3,7 @@
 import type { EnvironmentSpec } from '../core/manifest/types.js'
 import { HushError } from '../lib/errors.js'
 import type { Fingerprinter } from '../lib/fingerprint.js'
+import { AwsStore } from './aws.js'
 import { DotenvStore, type EnvNameOf } from './dotenv.js'
 import { FilesStore } from './files.js'
 import { type SealedKeys, SealedStore } from './sealed.js'
@@ -52,6 +53,19 @@ export function openStore(
       return new FilesStore(env.path!, fingerprint)
     case 'dotenv':
       return new DotenvStore(env.path!, envNameOf)
+    case 'aws': {
+      const o = env.options as Record<string, unknown>
+      const text = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined)
+      const region = text('region') ?? context.processEnv?.AWS_REGION
+      const endpoint = text('endpoint')
+      const profile = text('profile')
+      return new AwsStore({
+        prefix: text('prefix') ?? `${context.project ?? 'hush'}/${env.name}`,
+        ...(region ? { region } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        ...(profile ? { profile } : {}),
+      })
+    }
     case 'vault':
       return new VaultStore(vaultConfig(env, context))
     case 'sealed':

@@ -66,6 +66,11 @@ export interface Store {
   /** Write many entries, committing metadata once (a crash leaves each value old or new). */
   writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]>
   remove(name: string): Promise<void>
+  /**
+   * Put a value beside the current one without making it current (AWS: AWSPENDING); the next
+   * write of the same value promotes it. Rotation's DISTRIBUTED step uses it where it exists.
+   */
+  stage?(name: string, value: SecretValue, meta: WriteMeta): Promise<void>
   /** Local files behind the store (only when `capabilities.localFiles`). */
   backingPaths?(): Promise<BackingPath[]>
 }

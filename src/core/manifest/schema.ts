@@ -100,6 +100,12 @@ const environment = z.looseObject({
       'swarm: the secret-name prefix and hush.project label (default: the project name; no "/"); vault: the path under the mount (default: <project>/<env>)',
     ),
   address: z.string().optional().describe('vault: the server address (default VAULT_ADDR)'),
+  region: z.string().optional().describe('aws: the region (default AWS_REGION)'),
+  endpoint: z
+    .string()
+    .optional()
+    .describe('aws: a custom Secrets Manager endpoint (VPC endpoint, LocalStack)'),
+  profile: z.string().optional().describe('aws: the shared-config profile (default AWS_PROFILE)'),
   mount: z.string().optional().describe('vault: the KV v2 mount (default secret)'),
   converge_timeout: duration
     .optional()

@@ -81,7 +81,7 @@ function rotatable(project: Project, name: string): SecretSpec {
       },
     )
   assertRotatable(project, spec)
-  if (!['files', 'dotenv', 'swarm', 'sealed', 'vault'].includes(project.environment.store))
+  if (!['files', 'dotenv', 'swarm', 'sealed', 'vault', 'aws'].includes(project.environment.store))
     throw new HushError(
       'HUSH_E_STORE_UNSUPPORTED',
       `rotation in ${project.environment.store} stores is not available yet`,
@@ -127,6 +127,25 @@ class Runner {
       timeoutMs: convergeTimeoutMs(this.project.environment),
     })
     return `swarm: ${report.created.length} new version(s)${report.services.length > 0 ? `, services ${report.services.join(', ')} updated` : ', no service mounts them'}`
+  }
+
+  /** Stores with staging (AWS): the promoted values wait beside the current ones as AWSPENDING until PROMOTED. */
+  private async stage(values: Readonly<Record<string, string>>): Promise<string | undefined> {
+    const store = this.project.store
+    if (!store.stage) return undefined
+    const at = this.now()
+    let staged = 0
+    for (const [entry, value] of Object.entries(values))
+      if ((await this.read(entry)) !== value) {
+        await store.stage(entry, value, {
+          fingerprint: this.project.fingerprint(value),
+          source: 'generated',
+          at,
+          rotated: true,
+        })
+        staged++
+      }
+    return `${staged} value(s) staged beside the current ones (AWSPENDING)`
   }
 
   /** The values the secret's entries (and derived secrets that read them) hold once `value` is promoted. */
@@ -307,7 +326,8 @@ class Runner {
         }
         case 'VERIFIED': {
           // a local store is its own sink (written at PROMOTED); a swarm gets the promoted values now
-          const note = await this.distribute(await this.promotedValues(await this.pending()))
+          const promoted = await this.promotedValues(await this.pending())
+          const note = (await this.distribute(promoted)) ?? (await this.stage(promoted))
           await this.record(
             'DISTRIBUTED',
             { sinks: `${project.environment.store} ${project.store.location}` },

@@ -44,6 +44,10 @@ export const ERROR_CODES = {
     exit: 1,
     means: 'AWS Secrets Manager refused a request (credentials, IAM policy, or the secret)',
   },
+  HUSH_E_KUBERNETES: {
+    exit: 1,
+    means: 'the Kubernetes API refused a request (credentials, RBAC, or the API server)',
+  },
   HUSH_E_CHILD: { exit: 1, means: 'the command given to hush run could not be started' },
   HUSH_E_INTERNAL: { exit: 1, means: 'a bug in hush' },
 } as const satisfies Record<string, { exit: number; means: string }>

@@ -1,11 +1,13 @@
 /** Open the store an environment names. Remote stores arrive in later versions. */
 
+import { k8sName } from '../core/export/k8s.js'
 import type { EnvironmentSpec } from '../core/manifest/types.js'
 import { HushError } from '../lib/errors.js'
 import type { Fingerprinter } from '../lib/fingerprint.js'
 import { AwsStore } from './aws.js'
 import { DotenvStore, type EnvNameOf } from './dotenv.js'
 import { FilesStore } from './files.js'
+import { KubernetesStore } from './kubernetes.js'
 import { type SealedKeys, SealedStore } from './sealed.js'
 import type { Store } from './types.js'
 import { type VaultConfig, VaultStore } from './vault.js'
@@ -64,6 +66,16 @@ export function openStore(
         ...(region ? { region } : {}),
         ...(endpoint ? { endpoint } : {}),
         ...(profile ? { profile } : {}),
+      })
+    }
+    case 'k8s': {
+      const o = env.options as Record<string, unknown>
+      const text = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined)
+      const kubeContext = text('context')
+      return new KubernetesStore({
+        name: text('name') ?? k8sName(context.project ?? 'hush', env.name),
+        namespace: text('namespace') ?? 'default',
+        ...(kubeContext ? { context: kubeContext } : {}),
       })
     }
     case 'vault':

@@ -106,6 +106,12 @@ const environment = z.looseObject({
     .optional()
     .describe('aws: a custom Secrets Manager endpoint (VPC endpoint, LocalStack)'),
   profile: z.string().optional().describe('aws: the shared-config profile (default AWS_PROFILE)'),
+  namespace: z
+    .string()
+    .optional()
+    .describe('k8s: the namespace (default default); vault: the Vault namespace'),
+  name: z.string().optional().describe('k8s: the Secret holding the environment (default <project>-<env>)'),
+  context: z.string().optional().describe('k8s: the kubeconfig context (default the current one)'),
   mount: z.string().optional().describe('vault: the KV v2 mount (default secret)'),
   converge_timeout: duration
     .optional()

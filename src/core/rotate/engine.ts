@@ -81,7 +81,7 @@ function rotatable(project: Project, name: string): SecretSpec {
       },
     )
   assertRotatable(project, spec)
-  if (!['files', 'dotenv', 'swarm', 'sealed', 'vault', 'aws'].includes(project.environment.store))
+  if (!['files', 'dotenv', 'swarm', 'sealed', 'vault', 'aws', 'k8s'].includes(project.environment.store))
     throw new HushError(
       'HUSH_E_STORE_UNSUPPORTED',
       `rotation in ${project.environment.store} stores is not available yet`,

@@ -133,7 +133,7 @@ describe('errors', () => {
 
   it('a store that is not implemented yet is refused clearly', async () => {
     const dir = tmpProject(
-      'version: 1\nproject: p\nenvironments: { production: { store: vault } }\nsecrets:\n  a: { generate: hex:16 }\n',
+      'version: 1\nproject: p\nenvironments: { production: { store: gcp } }\nsecrets:\n  a: { generate: hex:16 }\n',
     )
     const r = await hush(['gen', '-e', 'production'], { cwd: dir })
     expect(r.code).toBe(2)

@@ -10,6 +10,7 @@ import { gitRoot, ignoredPaths } from '../../lib/git.js'
 import { permissionProblems } from '../check/files.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
+import { composeFiles } from './compose-files.js'
 import { swarmProbes } from './swarm.js'
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail' | 'skip'
@@ -18,13 +19,6 @@ export interface Probe {
   readonly status: ProbeStatus
   readonly message: string
   readonly hint?: string
-}
-
-const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml']
-
-async function composeFiles(root: string): Promise<string[]> {
-  const dirs = [root, join(root, 'docker')]
-  return dirs.flatMap((d) => COMPOSE_FILES.map((f) => join(d, f))).filter((f) => existsSync(f))
 }
 
 /**
@@ -121,7 +115,7 @@ async function storeProbes(project: Project): Promise<Probe[]> {
 
 async function composeProbes(root: string): Promise<Probe[]> {
   const probes: Probe[] = []
-  for (const file of await composeFiles(root)) {
+  for (const file of composeFiles(root)) {
     let doc: { secrets?: Record<string, { file?: string } | null> } | undefined
     try {
       doc = parse(await fs.readFile(file, 'utf8')) as typeof doc

@@ -3,25 +3,19 @@
  * services that lack an entry hush.yaml says they consume, and compose files
  * that name external swarm secrets the swarm does not have.
  */
-import { existsSync, promises as fs } from 'node:fs'
-import { join, relative } from 'node:path'
+import { promises as fs } from 'node:fs'
+import { relative } from 'node:path'
 import { parse } from 'yaml'
 import { entriesOf } from '../export/compose.js'
 import type { Project } from '../project.js'
 import { swarmOf } from '../swarm/target.js'
+import { composeFiles } from './compose-files.js'
 import type { Probe } from './doctor.js'
-
-const COMPOSE_FILES = [
-  'docker-compose.yml',
-  'compose.yml',
-  'docker-compose.hush.yml',
-  'docker/docker-compose.yml',
-]
 
 /** External secret names the project's compose files expect the swarm to hold, by file. */
 async function externalNames(root: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>()
-  for (const file of COMPOSE_FILES.map((f) => join(root, f)).filter((f) => existsSync(f))) {
+  for (const file of composeFiles(root, ['docker-compose.hush.yml'])) {
     let doc: { secrets?: Record<string, { external?: unknown; name?: unknown } | null> } | undefined
     try {
       doc = parse(await fs.readFile(file, 'utf8'))

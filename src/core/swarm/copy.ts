@@ -10,7 +10,7 @@ import type { Store, WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
-import type { PushAction, PushResult, PushRow } from './push.js'
+import { countsOf, type PushAction, type PushResult, type PushRow } from './push.js'
 
 export async function copyStore(
   project: Project,
@@ -64,19 +64,12 @@ export async function copyStore(
       ]
       await project.audit.append(events, project.actor, at)
     })
-  const count = (a: PushAction) => rows.filter((r) => r.action === a).length
   return {
     env: from.env,
     target: `${to.env} (${to.store.location})`,
     dryRun: options.dryRun === true,
     rows,
     services: [],
-    counts: {
-      created: count('+'),
-      updated: count('~'),
-      unchanged: count('='),
-      removed: count('-'),
-      missing: count('missing'),
-    },
+    counts: countsOf(rows),
   }
 }

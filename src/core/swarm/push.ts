@@ -161,19 +161,24 @@ export async function push(
       if (events.length > 0) await project.audit.append(events, project.actor, at)
     })
   }
-  const count = (a: PushAction) => rows.filter((r) => r.action === a).length
   return {
     env,
     target: swarm.location,
     dryRun: options.dryRun === true,
     rows,
     services,
-    counts: {
-      created: count('+'),
-      updated: count('~'),
-      unchanged: count('='),
-      removed: count('-'),
-      missing: count('missing'),
-    },
+    counts: countsOf(rows),
+  }
+}
+
+/** How many rows of each kind a plan has (shared by swarm pushes and store-to-store copies). */
+export function countsOf(rows: readonly PushRow[]): PushResult['counts'] {
+  const count = (a: PushAction) => rows.filter((r) => r.action === a).length
+  return {
+    created: count('+'),
+    updated: count('~'),
+    unchanged: count('='),
+    removed: count('-'),
+    missing: count('missing'),
   }
 }

@@ -27,19 +27,9 @@ secrets:
   session_key: { generate: base64:32 }
   db_password: { generate: password:24 }
 `)
-    kube.deployments.set('apps/web', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'apps' },
-      spec: {
-        template: {
-          metadata: {},
-          spec: {
-            containers: [{ name: 'web' }],
-            volumes: [{ name: 's', secret: { secretName: 'kubed-cluster' } }],
-          },
-        },
-      },
+    kube.addDeployment('apps', 'web', {
+      containers: [{ name: 'web' }],
+      volumes: [{ name: 's', secret: { secretName: 'kubed-cluster' } }],
     })
     const run = (...args: string[]) => hush(args, { cwd: dir, env: { KUBECONFIG: kube.kubeconfig } })
     expect((await run('gen', '-q')).code).toBe(0)

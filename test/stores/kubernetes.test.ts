@@ -22,23 +22,10 @@ describe('kubernetes store against the Kubernetes API fixture (through @kubernet
   })
 
   it('writes with resourceVersion check-and-set and rolls the Deployments that use the Secret', async () => {
-    kube.deployments.set('apps/api', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'api', namespace: 'apps' },
-      spec: {
-        template: {
-          metadata: {},
-          spec: { containers: [{ name: 'api', envFrom: [{ secretRef: { name: 'nemo-prod' } }] }] },
-        },
-      },
+    kube.addDeployment('apps', 'api', {
+      containers: [{ name: 'api', envFrom: [{ secretRef: { name: 'nemo-prod' } }] }],
     })
-    kube.deployments.set('apps/other', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'other', namespace: 'apps' },
-      spec: { template: { metadata: {}, spec: { containers: [{ name: 'o' }] } } },
-    })
+    kube.addDeployment('apps', 'other', { containers: [{ name: 'o' }] })
     const store = new KubernetesStore({ name: 'nemo-prod', namespace: 'apps' })
     const meta = { fingerprint: 'f1', source: 'generated' as const, at: '2026-01-01T00:00:00.000Z' }
     await store.write('session_key', 'first-value', meta)

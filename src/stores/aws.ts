@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto'
 import type { DescribeSecretCommandOutput, SecretsManagerClient, Tag } from '@aws-sdk/client-secrets-manager'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
+import { loadSdk } from '../lib/optional-sdk.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 
 export interface AwsConfig {
@@ -29,6 +30,19 @@ export function versionIdOf(name: string, fingerprint: string): string {
   return `hush-${createHash('sha256').update(`${name}\0${fingerprint}`).digest('hex').slice(0, 32)}`
 }
 
+/** An AWS SDK error as a HushError naming the service, the operation and AWS's error name (no request data). */
+export function awsFailure(service: string, what: string, err: unknown): HushError {
+  const name = (err as { name?: string }).name ?? 'Error'
+  return new HushError('HUSH_E_AWS', `${service} refused ${what}: ${name}`, {
+    hint:
+      name === 'AccessDeniedException' || name === 'UnrecognizedClientException'
+        ? 'check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the instance role) and the IAM policy'
+        : name === 'CredentialsProviderError'
+          ? 'no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'
+          : 'see the AWS error name above',
+  })
+}
+
 export class AwsStore implements Store {
   readonly kind = 'aws'
   readonly capabilities = { localFiles: false }
@@ -40,25 +54,18 @@ export class AwsStore implements Store {
   }
 
   private connect(): Promise<{ sdk: Sdk; client: SecretsManagerClient }> {
-    this.client ??= import('@aws-sdk/client-secrets-manager').then(
-      (sdk) => ({
-        sdk,
-        client: new sdk.SecretsManagerClient({
-          ...(this.config.region ? { region: this.config.region } : {}),
-          ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
-          ...(this.config.profile ? { profile: this.config.profile } : {}),
-        }),
+    this.client ??= loadSdk(
+      () => import('@aws-sdk/client-secrets-manager'),
+      '@aws-sdk/client-secrets-manager',
+      'aws',
+    ).then((sdk) => ({
+      sdk,
+      client: new sdk.SecretsManagerClient({
+        ...(this.config.region ? { region: this.config.region } : {}),
+        ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
+        ...(this.config.profile ? { profile: this.config.profile } : {}),
       }),
-      () => {
-        throw new HushError(
-          'HUSH_E_STORE_UNSUPPORTED',
-          'the aws store needs @aws-sdk/client-secrets-manager',
-          {
-            hint: 'npm install @aws-sdk/client-secrets-manager (an optional dependency of hush)',
-          },
-        )
-      },
-    )
+    }))
     return this.client
   }
 
@@ -73,16 +80,9 @@ export class AwsStore implements Store {
     try {
       return (await client.send(make(sdk) as never)) as T
     } catch (err) {
-      const name = (err as { name?: string }).name ?? 'Error'
-      if (missing !== undefined && name === 'ResourceNotFoundException') return missing
-      throw new HushError('HUSH_E_AWS', `AWS Secrets Manager refused ${what}: ${name}`, {
-        hint:
-          name === 'AccessDeniedException' || name === 'UnrecognizedClientException'
-            ? 'check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the instance role) and the IAM policy'
-            : name === 'CredentialsProviderError'
-              ? 'no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'
-              : 'see the AWS error name above',
-      })
+      if (missing !== undefined && (err as { name?: string }).name === 'ResourceNotFoundException')
+        return missing
+      throw awsFailure('AWS Secrets Manager', what, err)
     }
   }
 

@@ -12,6 +12,7 @@ import type { AppsV1Api, CoreV1Api, V1Secret } from '@kubernetes/client-node'
 import { contentHash, HASH_ANNOTATION } from '../core/export/k8s.js'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
+import { loadSdk } from '../lib/optional-sdk.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 
 export interface KubernetesConfig {
@@ -40,23 +41,16 @@ export class KubernetesStore implements Store {
   }
 
   private connect(): Promise<Client> {
-    this.client ??= import('@kubernetes/client-node').then(
-      (k8s) => {
-        const kc = new k8s.KubeConfig()
-        kc.loadFromDefault()
-        if (this.config.context) kc.setCurrentContext(this.config.context)
-        return { k8s, core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api) }
-      },
-      () => {
-        throw new HushError(
-          'HUSH_E_STORE_UNSUPPORTED',
-          'the kubernetes store needs @kubernetes/client-node',
-          {
-            hint: 'npm install @kubernetes/client-node (an optional dependency of hush)',
-          },
-        )
-      },
-    )
+    this.client ??= loadSdk(
+      () => import('@kubernetes/client-node'),
+      '@kubernetes/client-node',
+      'kubernetes',
+    ).then((k8s) => {
+      const kc = new k8s.KubeConfig()
+      kc.loadFromDefault()
+      if (this.config.context) kc.setCurrentContext(this.config.context)
+      return { k8s, core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api) }
+    })
     return this.client
   }
 

@@ -32,7 +32,16 @@ await build({
   entryPoints: { main: 'src/cli/main.ts' },
   outdir: 'dist',
   // server SDKs are optional dependencies, loaded from node_modules only by the commands that use them
-  external: ['ioredis', 'pg', '@aws-sdk/client-secrets-manager', '@kubernetes/client-node'],
+  external: [
+    'ioredis',
+    'pg',
+    '@aws-sdk/client-secrets-manager',
+    '@aws-sdk/client-ssm',
+    '@kubernetes/client-node',
+    '@google-cloud/secret-manager',
+    '@azure/keyvault-secrets',
+    '@azure/identity',
+  ],
   chunkNames: 'cli-chunks/[name]-[hash]',
   // bundled CommonJS dependencies (commander, yaml) call require(): give them one
   banner: {

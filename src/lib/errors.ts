@@ -44,6 +44,14 @@ export const ERROR_CODES = {
     exit: 1,
     means: 'AWS Secrets Manager refused a request (credentials, IAM policy, or the secret)',
   },
+  HUSH_E_GCP: {
+    exit: 1,
+    means: 'Google Secret Manager refused a request (credentials, IAM role, or the secret)',
+  },
+  HUSH_E_AZURE: {
+    exit: 1,
+    means: 'Azure Key Vault refused a request (credentials, access policy or RBAC role, or the secret)',
+  },
   HUSH_E_KUBERNETES: {
     exit: 1,
     means: 'the Kubernetes API refused a request (credentials, RBAC, or the API server)',

@@ -27,3 +27,13 @@ function unsafeName(name: string, where: string): HushError {
 export function envNameOf(name: string): string {
   return name.toUpperCase().replace('.', '_')
 }
+
+/**
+ * A cloud secret name for an entry where `/`, `_` and `.` are not allowed (Azure Key Vault: `[0-9a-zA-Z-]`;
+ * GCP uses the same so that hush export external-secrets names match): `nemo/prod` + `db_password` →
+ * `nemo-prod-db-password`. Not reversible: stores keep the entry's name beside it.
+ */
+export function dashedName(prefix: string, entry: string): string {
+  assertMemberName(entry)
+  return `${prefix}/${entry}`.replace(/[/_.]/g, '-')
+}

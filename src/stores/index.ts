@@ -1,31 +1,66 @@
-/** Open the store an environment names. Remote stores arrive in later versions. */
+/** Open the store an environment names, with its settings from hush.yaml over the process environment. */
 
 import { k8sName } from '../core/export/k8s.js'
 import type { EnvironmentSpec } from '../core/manifest/types.js'
 import { HushError } from '../lib/errors.js'
 import type { Fingerprinter } from '../lib/fingerprint.js'
 import { AwsStore } from './aws.js'
+import { AzureStore } from './azure.js'
 import { DotenvStore, type EnvNameOf } from './dotenv.js'
 import { FilesStore } from './files.js'
+import { GcpStore } from './gcp.js'
 import { KubernetesStore } from './kubernetes.js'
 import { type SealedKeys, SealedStore } from './sealed.js'
+import { SsmStore } from './ssm.js'
 import type { Store } from './types.js'
 import { type VaultConfig, VaultStore } from './vault.js'
 
+/** A text option of the environment in hush.yaml. */
+function option(env: EnvironmentSpec, key: string): string | undefined {
+  const value = (env.options as Record<string, unknown>)[key]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** Where a remote store keeps the environment: `prefix:`, or `<project>/<env>` (seed 003's `devplatform/prod`). */
+function prefixOf(env: EnvironmentSpec, context: StoreContext): string {
+  return option(env, 'prefix') ?? `${context.project ?? 'hush'}/${env.name}`
+}
+
+/** A setting hush.yaml or the process environment must give. */
+function required(env: EnvironmentSpec, value: string | undefined, what: string, hint: string): string {
+  if (value) return value
+  throw new HushError('HUSH_E_USAGE', `environment ${env.name} (store: ${env.store}) names no ${what}`, {
+    hint,
+  })
+}
+
+/** The AWS settings the aws and ssm stores share: region, endpoint, profile and the name prefix. */
+function awsConfig(env: EnvironmentSpec, context: StoreContext) {
+  const region = option(env, 'region') ?? context.processEnv?.AWS_REGION
+  const endpoint = option(env, 'endpoint')
+  const profile = option(env, 'profile')
+  return {
+    prefix: prefixOf(env, context),
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(profile ? { profile } : {}),
+  }
+}
+
 /** Vault settings: hush.yaml (address, mount, prefix, namespace) over VAULT_ADDR / VAULT_TOKEN / VAULT_ROLE_ID + VAULT_SECRET_ID. */
 function vaultConfig(env: EnvironmentSpec, context: StoreContext): VaultConfig {
-  const o = env.options as Record<string, unknown>
   const pe = context.processEnv ?? {}
-  const address = (typeof o.address === 'string' ? o.address : pe.VAULT_ADDR)?.replace(/\/+$/, '')
-  if (!address)
-    throw new HushError('HUSH_E_USAGE', `environment ${env.name} uses Vault but names no address`, {
-      hint: 'set VAULT_ADDR, or address: https://vault.example:8200 on the environment',
-    })
-  const namespace = typeof o.namespace === 'string' ? o.namespace : pe.VAULT_NAMESPACE
+  const address = required(
+    env,
+    option(env, 'address') ?? pe.VAULT_ADDR,
+    'Vault address',
+    'set VAULT_ADDR, or address: https://vault.example:8200 on the environment',
+  ).replace(/\/+$/, '')
+  const namespace = option(env, 'namespace') ?? pe.VAULT_NAMESPACE
   return {
     address,
-    mount: typeof o.mount === 'string' ? o.mount : 'secret',
-    prefix: typeof o.prefix === 'string' ? o.prefix : `${context.project ?? 'hush'}/${env.name}`,
+    mount: option(env, 'mount') ?? 'secret',
+    prefix: prefixOf(env, context),
     ...(pe.VAULT_TOKEN ? { token: pe.VAULT_TOKEN } : {}),
     ...(pe.VAULT_ROLE_ID && pe.VAULT_SECRET_ID
       ? { approle: { roleId: pe.VAULT_ROLE_ID, secretId: pe.VAULT_SECRET_ID } }
@@ -55,26 +90,45 @@ export function openStore(
       return new FilesStore(env.path!, fingerprint)
     case 'dotenv':
       return new DotenvStore(env.path!, envNameOf)
-    case 'aws': {
-      const o = env.options as Record<string, unknown>
-      const text = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined)
-      const region = text('region') ?? context.processEnv?.AWS_REGION
-      const endpoint = text('endpoint')
-      const profile = text('profile')
-      return new AwsStore({
-        prefix: text('prefix') ?? `${context.project ?? 'hush'}/${env.name}`,
-        ...(region ? { region } : {}),
+    case 'aws':
+      return new AwsStore(awsConfig(env, context))
+    case 'ssm': {
+      const kmsKey = option(env, 'kms_key')
+      return new SsmStore({ ...awsConfig(env, context), ...(kmsKey ? { kmsKey } : {}) })
+    }
+    case 'gcp': {
+      const pe = context.processEnv ?? {}
+      const endpoint = option(env, 'endpoint')
+      return new GcpStore({
+        project: required(
+          env,
+          option(env, 'gcp_project') ?? pe.GOOGLE_CLOUD_PROJECT ?? pe.CLOUDSDK_CORE_PROJECT,
+          'Google Cloud project',
+          'set gcp_project: my-project on the environment, or GOOGLE_CLOUD_PROJECT',
+        ),
+        prefix: prefixOf(env, context),
         ...(endpoint ? { endpoint } : {}),
-        ...(profile ? { profile } : {}),
+        ...(pe.GOOGLE_OAUTH_ACCESS_TOKEN ? { accessToken: pe.GOOGLE_OAUTH_ACCESS_TOKEN } : {}),
+      })
+    }
+    case 'azure': {
+      const pe = context.processEnv ?? {}
+      return new AzureStore({
+        address: required(
+          env,
+          option(env, 'address') ?? pe.AZURE_KEYVAULT_URL,
+          'Key Vault URL',
+          'set address: https://my-vault.vault.azure.net on the environment, or AZURE_KEYVAULT_URL',
+        ).replace(/\/+$/, ''),
+        prefix: prefixOf(env, context),
+        ...(pe.AZURE_ACCESS_TOKEN ? { accessToken: pe.AZURE_ACCESS_TOKEN } : {}),
       })
     }
     case 'k8s': {
-      const o = env.options as Record<string, unknown>
-      const text = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined)
-      const kubeContext = text('context')
+      const kubeContext = option(env, 'context')
       return new KubernetesStore({
-        name: text('name') ?? k8sName(context.project ?? 'hush', env.name),
-        namespace: text('namespace') ?? 'default',
+        name: option(env, 'name') ?? k8sName(context.project ?? 'hush', env.name),
+        namespace: option(env, 'namespace') ?? 'default',
         ...(kubeContext ? { context: kubeContext } : {}),
       })
     }

@@ -131,13 +131,18 @@ describe('errors', () => {
     expect(r.stderr).toContain('use one of: development, production')
   })
 
-  it('a store that is not implemented yet is refused clearly', async () => {
+  it('a cloud store missing its location is refused clearly, with the setting to add', async () => {
     const dir = tmpProject(
       'version: 1\nproject: p\nenvironments: { production: { store: gcp } }\nsecrets:\n  a: { generate: hex:16 }\n',
     )
-    const r = await hush(['gen', '-e', 'production'], { cwd: dir })
+    const r = await hush(['gen', '-e', 'production'], {
+      cwd: dir,
+      env: { GOOGLE_CLOUD_PROJECT: '', CLOUDSDK_CORE_PROJECT: '' },
+    })
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('[HUSH_E_STORE_UNSUPPORTED]')
+    expect(r.stderr).toContain('[HUSH_E_USAGE]')
+    expect(r.stderr).toContain('names no Google Cloud project')
+    expect(r.stderr).toContain('gcp_project:')
   })
 
   it('--json errors are one document on stdout', async () => {

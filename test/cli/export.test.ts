@@ -7,7 +7,7 @@ import { hush, tmpProject } from '../helpers/project.js'
 
 const manifest = `version: 1
 project: exp
-environments: { development: { path: docker/secrets }, production: { store: gcp } }
+environments: { development: { path: docker/secrets }, production: { store: gcp, gcp_project: p1 } }
 secrets:
   session_key: { generate: base64:32 }
   jwt_secret: { generate: base64:32, rotate: { strategy: keyring } }

@@ -24,7 +24,7 @@ export function remoteOf(project: Project, to: string | undefined, verb: 'push' 
     'HUSH_E_STORE_UNSUPPORTED',
     `${verb} ${verb === 'push' ? 'to' : 'from'} ${kind} is not available yet`,
     {
-      hint: 'name swarm, or an environment of hush.yaml (e.g. one with store: vault); Kubernetes and the cloud managers arrive with their issue',
+      hint: 'name swarm, or an environment of hush.yaml (e.g. one with store: vault, aws, ssm, gcp, azure or k8s)',
     },
   )
 }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
+import { dashedName } from '../../lib/names.js'
 import { membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
 import { entriesOf } from './compose.js'
@@ -174,8 +175,9 @@ export type EsoProvider = (typeof ESO_PROVIDERS)[number]
 
 /** The remote key of an entry: `<project>/<env>/<entry>` (seed 003's `devplatform/prod/db`); GCP and Azure names allow no `/`. */
 export function remoteKey(provider: EsoProvider, project: string, env: string, entry: string): string {
-  const key = `${project}/${env}/${entry}`
-  return provider === 'gcp' || provider === 'azure' ? key.replace(/[/_.]/g, '-') : key
+  return provider === 'gcp' || provider === 'azure'
+    ? dashedName(`${project}/${env}`, entry)
+    : `${project}/${env}/${entry}`
 }
 
 function providerSpec(provider: EsoProvider): Record<string, unknown> {

@@ -26,6 +26,7 @@ export const STORE_KINDS = [
   'aws',
   'gcp',
   'azure',
+  'ssm',
 ] as const
 const NAME = /^[a-z0-9_]+$/
 
@@ -97,15 +98,25 @@ const environment = z.looseObject({
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/, { error: 'expected letters, digits, ".", "_", "-" or "/"' })
     .optional()
     .describe(
-      'swarm: the secret-name prefix and hush.project label (default: the project name; no "/"); vault: the path under the mount (default: <project>/<env>)',
+      'swarm: the secret-name prefix and hush.project label (default: the project name; no "/"); vault: the path under the mount; aws, ssm, gcp, azure: the name prefix (default: <project>/<env>; gcp and azure turn "/", "_" and "." into "-")',
     ),
-  address: z.string().optional().describe('vault: the server address (default VAULT_ADDR)'),
-  region: z.string().optional().describe('aws: the region (default AWS_REGION)'),
+  address: z
+    .string()
+    .optional()
+    .describe(
+      'vault: the server address (default VAULT_ADDR); azure: the Key Vault URL (default AZURE_KEYVAULT_URL)',
+    ),
+  region: z.string().optional().describe('aws, ssm: the region (default AWS_REGION)'),
   endpoint: z
     .string()
     .optional()
-    .describe('aws: a custom Secrets Manager endpoint (VPC endpoint, LocalStack)'),
-  profile: z.string().optional().describe('aws: the shared-config profile (default AWS_PROFILE)'),
+    .describe('aws, ssm, gcp: a custom API endpoint (VPC or private endpoint, LocalStack)'),
+  profile: z.string().optional().describe('aws, ssm: the shared-config profile (default AWS_PROFILE)'),
+  kms_key: z.string().optional().describe('ssm: the KMS key of SecureString parameters (default aws/ssm)'),
+  gcp_project: z
+    .string()
+    .optional()
+    .describe('gcp: the Google Cloud project id (default GOOGLE_CLOUD_PROJECT)'),
   namespace: z
     .string()
     .optional()

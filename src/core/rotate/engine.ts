@@ -81,11 +81,6 @@ function rotatable(project: Project, name: string): SecretSpec {
       },
     )
   assertRotatable(project, spec)
-  if (!['files', 'dotenv', 'swarm', 'sealed', 'vault', 'aws', 'k8s'].includes(project.environment.store))
-    throw new HushError(
-      'HUSH_E_STORE_UNSUPPORTED',
-      `rotation in ${project.environment.store} stores is not available yet`,
-    )
   return spec
 }
 

@@ -50,7 +50,7 @@ export class AwsStore implements Store {
   private client: Promise<{ sdk: Sdk; client: SecretsManagerClient }> | undefined
 
   constructor(private readonly config: AwsConfig) {
-    this.location = `aws secretsmanager ${config.region ?? process.env.AWS_REGION ?? ''} ${config.prefix}/`
+    this.location = `secretsmanager ${config.region ?? process.env.AWS_REGION ?? ''} ${config.prefix}/`
   }
 
   private connect(): Promise<{ sdk: Sdk; client: SecretsManagerClient }> {

@@ -33,7 +33,7 @@ export class AzureStore implements Store {
   private client: Promise<SecretClient> | undefined
 
   constructor(private readonly config: AzureConfig) {
-    this.location = `azure keyvault ${config.address}/secrets/${config.prefix.replace(/[/_.]/g, '-')}-*`
+    this.location = `${config.address}/secrets/${config.prefix.replace(/[/_.]/g, '-')}-*`
   }
 
   private connect(): Promise<SecretClient> {

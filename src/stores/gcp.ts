@@ -85,7 +85,7 @@ export class GcpStore implements Store {
   private client: Promise<SecretManagerServiceClient> | undefined
 
   constructor(private readonly config: GcpConfig) {
-    this.location = `gcp secretmanager projects/${config.project}/secrets/${config.prefix.replace(/[/_.]/g, '-')}-*`
+    this.location = `secretmanager projects/${config.project}/secrets/${config.prefix.replace(/[/_.]/g, '-')}-*`
   }
 
   private connect(): Promise<SecretManagerServiceClient> {
@@ -182,10 +182,8 @@ export class GcpStore implements Store {
     const client = await this.connect()
     const out: StoredSecret[] = []
     try {
-      for await (const s of client.listSecretsAsync({
-        parent: this.parent,
-        filter: 'labels.managed-by=hush',
-      })) {
+      const request = { parent: this.parent, filter: 'labels.managed-by=hush' }
+      for await (const s of client.listSecretsAsync(request, { autoPaginate: false })) {
         const stored = storedOf(s.annotations ?? undefined)
         if (stored && s.annotations?.hush_prefix === this.config.prefix) out.push(stored)
       }

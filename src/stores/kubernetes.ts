@@ -37,7 +37,7 @@ export class KubernetesStore implements Store {
   private client: Promise<Client> | undefined
 
   constructor(private readonly config: KubernetesConfig) {
-    this.location = `kubernetes secret ${config.namespace}/${config.name}`
+    this.location = `secret ${config.namespace}/${config.name}`
   }
 
   private connect(): Promise<Client> {

@@ -41,7 +41,7 @@ export class SsmStore implements Store {
   private client: Promise<{ sdk: Sdk; client: SSMClient }> | undefined
 
   constructor(private readonly config: SsmConfig) {
-    this.location = `aws ssm ${config.region ?? process.env.AWS_REGION ?? ''} /${config.prefix}/`
+    this.location = `parameters ${config.region ?? process.env.AWS_REGION ?? ''} /${config.prefix}/`
   }
 
   private connect(): Promise<{ sdk: Sdk; client: SSMClient }> {

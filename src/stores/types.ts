@@ -55,7 +55,7 @@ export interface StoreCapabilities {
 
 export interface Store {
   readonly kind: string
-  /** Where the store lives, for messages (a path, a URL). Two stores with one location are the same store. */
+  /** Where the store lives (a path, a URL); messages show it after the kind. Two stores with one location are the same store. */
   readonly location: string
   readonly capabilities: StoreCapabilities
   /** Names and metadata of every stored entry, never values. */

@@ -37,7 +37,7 @@ export class VaultStore implements Store {
   private token: string | undefined
 
   constructor(private readonly config: VaultConfig) {
-    this.location = `vault ${config.address}/v1/${config.mount}/data/${config.prefix}`
+    this.location = `${config.address}/v1/${config.mount}/data/${config.prefix}`
     this.token = config.token
   }
 

@@ -63,12 +63,14 @@ export async function run(
   out.line(
     `${paint.bold(result.env)} → ${result.target}${result.dryRun ? ' (dry run: nothing changed)' : ''}`,
   )
+  // a swarm push names each entry's versioned secret; a copy to another store has one place, named above
+  const perEntry = !other
   out.table(
-    ['', 'entry', 'swarm secret', 'fingerprint', 'note'],
+    ['', 'entry', ...(perEntry ? ['swarm secret'] : []), 'fingerprint', 'note'],
     result.rows.map((r) => [
       mark[r.action] ?? r.action,
       r.entry,
-      r.object ?? '-',
+      ...(perEntry ? [r.object ?? '-'] : []),
       r.fingerprint ?? '-',
       r.note ?? '',
     ]),

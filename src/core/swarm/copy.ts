@@ -66,7 +66,7 @@ export async function copyStore(
     })
   return {
     env: from.env,
-    target: `${to.env} (${to.store.location})`,
+    target: `${to.env} (${to.store.kind} ${to.store.location})`,
     dryRun: options.dryRun === true,
     rows,
     services: [],

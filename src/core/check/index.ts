@@ -3,6 +3,7 @@ import { relative } from 'node:path'
 import { mapLimit } from '../../lib/concurrency.js'
 import type { Store } from '../../stores/types.js'
 import { isRequiredIn, membersOf, primaryMember } from '../manifest/members.js'
+import { sinkNamesOf } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { statusOf } from '../status/status.js'
@@ -166,6 +167,9 @@ async function reusedAcrossEnvironments(
     if (other.name === environment.name || (other.store !== 'files' && other.store !== 'dotenv')) continue
     const otherStore = project.storeFor(other)
     if (otherStore.location === store.location) continue // one store shared by two environments is not reuse
+    // an environment that distributes to the other (or receives from it) mirrors it by design
+    if (sinkNamesOf(environment).includes(other.name) || sinkNamesOf(other).includes(environment.name))
+      continue
     const theirs = await primaryValues(otherStore, candidates)
     for (const spec of candidates) {
       const v = theirs.get(spec.name)

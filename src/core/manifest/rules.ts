@@ -1,7 +1,7 @@
 /** Cross-reference rules that a schema cannot express. */
 import { membersOf } from './members.js'
 import type { Problems } from './normalize.js'
-import type { Manifest, SecretSpec } from './types.js'
+import type { EnvironmentSpec, Manifest, SecretSpec } from './types.js'
 
 /** The secret a store entry belongs to (`app_db_user` → `app_db_password`), for derive templates. */
 export function ownerOfEntry(manifest: Manifest, entry: string): SecretSpec | undefined {
@@ -33,6 +33,12 @@ function dependencyOrder(manifest: Manifest, problems: Problems): SecretSpec[] {
   return ordered
 }
 
+/** The environments an environment distributes its values to (`distribute_to:` in hush.yaml). */
+export function sinkNamesOf(env: EnvironmentSpec): string[] {
+  const names = env.options.distribute_to
+  return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []
+}
+
 export function applyRules(manifest: Manifest, problems: Problems): Manifest {
   const envNames = new Set(manifest.environments.keys())
   const memberOwner = new Map<string, string>()
@@ -59,6 +65,13 @@ export function applyRules(manifest: Manifest, problems: Problems): Manifest {
     if (envOwner) problems.errors.push(`${at}.env: ${spec.env} is already the env name of "${envOwner}"`)
     envVarOwner.set(spec.env, spec.name)
   }
+  for (const env of manifest.environments.values())
+    sinkNamesOf(env).forEach((sink, i) => {
+      const at = `environments.${env.name}.distribute_to.${i}`
+      if (sink === env.name) problems.errors.push(`${at}: an environment cannot distribute to itself`)
+      else if (!envNames.has(sink))
+        problems.errors.push(`${at}: unknown environment "${sink}" (have ${[...envNames].join(', ')})`)
+    })
   for (const [service, names] of Object.entries(manifest.services))
     names.forEach((name, i) => {
       if (!manifest.byName.has(name) && !memberOwner.has(name))

@@ -124,6 +124,12 @@ const environment = z.looseObject({
   name: z.string().optional().describe('k8s: the Secret holding the environment (default <project>-<env>)'),
   context: z.string().optional().describe('k8s: the kubeconfig context (default the current one)'),
   mount: z.string().optional().describe('vault: the KV v2 mount (default secret)'),
+  distribute_to: z
+    .array(name('environment name'))
+    .optional()
+    .describe(
+      'environments whose stores mirror this one: hush push without --to copies to them, and rotation distributes to them (staged where the store can, e.g. AWSPENDING)',
+    ),
   converge_timeout: duration
     .optional()
     .describe('swarm: how long a service update may take before hush rolls it back (default 5m)'),

@@ -21,10 +21,12 @@ import { join } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
+import type { Store } from '../../stores/types.js'
 import { renderTemplate } from '../generate/derive.js'
 import { gen } from '../generate/gen.js'
 import { generate } from '../generate/generators.js'
 import { isKeyring, primaryMember } from '../manifest/members.js'
+import { sinkNamesOf } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { distribute, dropStale } from '../swarm/distribute.js'
@@ -109,19 +111,49 @@ class Runner {
     this.spec = spec
   }
 
-  /** Put these entries into the environment's swarm and move its services onto them (no-op for local envs). */
-  private async distribute(values: Readonly<Record<string, string>>): Promise<string | undefined> {
-    if (this.project.environment.store !== 'swarm') return undefined
+  /**
+   * Put these entries where the environment distributes: its swarm (services move onto them) and the
+   * stores of the environments in `distribute_to`. With `stage`, a store that can (AWS) keeps them
+   * beside the current values (AWSPENDING) until a plain distribute promotes them. Entries a store
+   * already holds (same fingerprint) are skipped, so a resumed step writes nothing twice.
+   */
+  private async distribute(
+    values: Readonly<Record<string, string>>,
+    stage = false,
+  ): Promise<string | undefined> {
     const at = this.now()
     const entries = Object.entries(values).map(([name, value]) => ({
       name,
       value,
       meta: { fingerprint: this.project.fingerprint(value), source: 'generated' as const, at, rotated: true },
     }))
-    const report = await distribute(swarmOf(this.project), entries, {
-      timeoutMs: convergeTimeoutMs(this.project.environment),
-    })
-    return `swarm: ${report.created.length} new version(s)${report.services.length > 0 ? `, services ${report.services.join(', ')} updated` : ', no service mounts them'}`
+    const notes: string[] = []
+    if (this.project.environment.store === 'swarm') {
+      const report = await distribute(swarmOf(this.project), entries, {
+        timeoutMs: convergeTimeoutMs(this.project.environment),
+      })
+      notes.push(
+        `swarm: ${report.created.length} new version(s)${report.services.length > 0 ? `, services ${report.services.join(', ')} updated` : ', no service mounts them'}`,
+      )
+    }
+    for (const sink of this.sinks()) {
+      const held = new Map((await sink.store.list()).map((s) => [s.name, s.fingerprint]))
+      const changed = entries.filter((e) => held.get(e.name) !== e.meta.fingerprint)
+      const staging = stage && sink.store.stage
+      if (staging) for (const e of changed) await sink.store.stage!(e.name, e.value, e.meta)
+      else if (changed.length > 0) await sink.store.writeMany(changed)
+      notes.push(`${sink.name}: ${changed.length} ${staging ? 'staged (AWSPENDING)' : 'written'}`)
+    }
+    return notes.join('; ') || undefined
+  }
+
+  /** The environments this one distributes to, with their stores. */
+  private sinks(): { name: string; store: Store }[] {
+    const { manifest } = this.project
+    return sinkNamesOf(this.project.environment).map((name) => ({
+      name,
+      store: this.project.storeFor(manifest.environments.get(name)!),
+    }))
   }
 
   /** Stores with staging (AWS): the promoted values wait beside the current ones as AWSPENDING until PROMOTED. */
@@ -170,14 +202,22 @@ class Runner {
     return out
   }
 
+  /** What the local store holds now for the entries promotedValues touches. */
+  private async localValues(value: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {}
+    for (const entry of Object.keys(await this.promotedValues(value))) {
+      const local = await this.read(entry)
+      if (local !== undefined) out[entry] = local
+    }
+    return out
+  }
+
   /** Local fingerprints of what promotedValues touches, for deleting the swarm versions nobody mounts. */
   private async dropStaleVersions(value: string): Promise<string | undefined> {
     if (this.project.environment.store !== 'swarm') return undefined
-    const keep = new Map<string, string>()
-    for (const entry of Object.keys(await this.promotedValues(value))) {
-      const local = await this.read(entry)
-      if (local !== undefined) keep.set(entry, this.project.fingerprint(local))
-    }
+    const keep = new Map(
+      Object.entries(await this.localValues(value)).map(([entry, v]) => [entry, this.project.fingerprint(v)]),
+    )
     const dropped = await dropStale(swarmOf(this.project), keep)
     return dropped.length > 0 ? `removed ${dropped.join(', ')}` : undefined
   }
@@ -320,13 +360,21 @@ class Runner {
           break
         }
         case 'VERIFIED': {
-          // a local store is its own sink (written at PROMOTED); a swarm gets the promoted values now
+          // a local store is its own sink (written at PROMOTED); a swarm and distribute_to get the
+          // promoted values now, staged where the store can (AWSPENDING), as is the own store
           const promoted = await this.promotedValues(await this.pending())
-          const note = (await this.distribute(promoted)) ?? (await this.stage(promoted))
+          const note = [await this.distribute(promoted, true), await this.stage(promoted)]
+            .filter(Boolean)
+            .join('; ')
           await this.record(
             'DISTRIBUTED',
-            { sinks: `${project.environment.store} ${project.store.location}` },
-            note,
+            {
+              sinks: [
+                `${project.environment.store} ${project.store.location}`,
+                ...sinkNamesOf(project.environment),
+              ].join(', '),
+            },
+            note || undefined,
           )
           break
         }
@@ -348,6 +396,10 @@ class Runner {
           const derived = (await gen(project, { names: [spec.name] })).rows.filter(
             (r) => r.secret !== spec.name && r.action === 'update',
           )
+          // the stores of distribute_to follow: staged values become current (AWS moves AWSCURRENT)
+          const promotedNote = sinkNamesOf(project.environment).length
+            ? await this.distribute(await this.localValues(value))
+            : undefined
           const graceMs = graceOverride ?? (keyring || this.rotator ? (spec.rotation?.graceMs ?? 0) : 0)
           const graceUntil = new Date(project.world.now().getTime() + graceMs).toISOString()
           await this.record(
@@ -359,7 +411,12 @@ class Runner {
                 ? { from: String(lineOf(this.job, 'PLANNED')!.detail!.from) }
                 : {}),
             },
-            derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : undefined,
+            [
+              derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : '',
+              promotedNote ?? '',
+            ]
+              .filter(Boolean)
+              .join('; ') || undefined,
           )
           break
         }
@@ -425,14 +482,9 @@ class Runner {
         await this.write(`${this.spec.name}_previous`, primary, false)
     }
     const pending = await this.journal.readPending(this.job)
-    if (pending !== undefined && this.project.environment.store === 'swarm') {
-      // point the swarm's services back at the current values, then drop the versions the job made
-      const current: Record<string, string> = {}
-      for (const entry of Object.keys(await this.promotedValues(pending))) {
-        const value = await this.read(entry)
-        if (value !== undefined) current[entry] = value
-      }
-      await this.distribute(current)
+    if (pending !== undefined && (this.project.environment.store === 'swarm' || this.sinks().length > 0)) {
+      // point the swarm's services and distribute_to back at the current values, then drop the swarm versions the job made
+      await this.distribute(await this.localValues(pending))
       await this.dropStaleVersions(pending)
     }
     if (pending !== undefined)

@@ -134,7 +134,7 @@ describe.runIf(available('kubectl'))('hush export k8s / kustomize / external-sec
 
   it('external-secrets: a SecretStore and ExternalSecrets that validate against the CRDs, with remote keys and no values', async () => {
     const { dir, value } = await project()
-    for (const provider of ['aws', 'vault', 'gcp', 'azure']) {
+    for (const provider of ['aws', 'ssm', 'vault', 'gcp', 'azure']) {
       const r = await hush(['export', 'external-secrets', '--provider', provider], { cwd: dir })
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).not.toContain(value('session_key'))
@@ -145,9 +145,44 @@ describe.runIf(available('kubectl'))('hush export k8s / kustomize / external-sec
       expect(keys).toContain(
         provider === 'aws' || provider === 'vault'
           ? 'kube_app/development/session_key'
-          : 'kube-app-development-session-key',
+          : provider === 'ssm'
+            ? '/kube_app/development/session_key'
+            : 'kube-app-development-session-key',
       )
     }
     expect((await hush(['export', 'external-secrets'], { cwd: dir })).code).toBe(2)
+  })
+
+  it('external-secrets: keys and provider settings come from the environment (or its distribute_to mirror) that holds the values', async () => {
+    const dir = tmpProject(`version: 1
+project: kube_app
+environments:
+  production: { path: s, distribute_to: [aws_prod, gcp_prod] }
+  aws_prod: { store: aws, region: us-east-2, prefix: devplatform/prod }
+  gcp_prod: { store: gcp, gcp_project: acme-prod, prefix: devplatform/prod }
+  azure_prod: { store: azure, address: https://acme.vault.azure.net }
+secrets:
+  db_password: { generate: password:24 }
+`)
+    const exported = async (env: string, provider: string) => {
+      const r = await hush(['export', 'external-secrets', '-e', env, '--provider', provider], { cwd: dir })
+      expect(r.code, r.stderr).toBe(0)
+      const [store, external] = docsOf(r.stdout)
+      new SecretStore(store as never).validate()
+      new ExternalSecret(external as never).validate()
+      return { provider: store!.spec.provider, key: external!.spec.data[0].remoteRef.key }
+    }
+    expect(await exported('production', 'aws')).toEqual({
+      provider: { aws: expect.objectContaining({ service: 'SecretsManager', region: 'us-east-2' }) },
+      key: 'devplatform/prod/db_password',
+    })
+    expect(await exported('production', 'gcp')).toEqual({
+      provider: { gcpsm: { projectID: 'acme-prod' } },
+      key: 'devplatform-prod-db-password',
+    })
+    expect(await exported('azure_prod', 'azure')).toEqual({
+      provider: { azurekv: expect.objectContaining({ vaultUrl: 'https://acme.vault.azure.net' }) },
+      key: 'kube-app-azure-prod-db-password',
+    })
   })
 })

@@ -10,6 +10,8 @@ import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
 import { dashedName } from '../../lib/names.js'
 import { membersOf } from '../manifest/members.js'
+import { sinkNamesOf } from '../manifest/rules.js'
+import type { EnvironmentSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { entriesOf } from './compose.js'
 
@@ -170,41 +172,61 @@ export async function kustomize(project: Project, options: K8sOptions = {}): Pro
   }
 }
 
-export const ESO_PROVIDERS = ['aws', 'vault', 'gcp', 'azure'] as const
+/** External Secrets providers; each reads what the hush store of the same name writes. */
+export const ESO_PROVIDERS = ['aws', 'ssm', 'vault', 'gcp', 'azure'] as const
 export type EsoProvider = (typeof ESO_PROVIDERS)[number]
 
-/** The remote key of an entry: `<project>/<env>/<entry>` (seed 003's `devplatform/prod/db`); GCP and Azure names allow no `/`. */
-export function remoteKey(provider: EsoProvider, project: string, env: string, entry: string): string {
-  return provider === 'gcp' || provider === 'azure'
-    ? dashedName(`${project}/${env}`, entry)
-    : `${project}/${env}/${entry}`
+/**
+ * The environment whose store the provider reads: the exported one when its store is the provider,
+ * else the first of its `distribute_to` environments that is; undefined when none is (placeholders).
+ */
+function sourceOf(project: Project, provider: EsoProvider): EnvironmentSpec | undefined {
+  const { environment, manifest } = project
+  return [environment, ...sinkNamesOf(environment).map((n) => manifest.environments.get(n)!)].find(
+    (e) => e.store === provider,
+  )
 }
 
-function providerSpec(provider: EsoProvider): Record<string, unknown> {
+/**
+ * The remote key of an entry as the hush store writes it: `<prefix>/<entry>` (seed 003's
+ * `devplatform/prod/db`), `/<prefix>/<entry>` for SSM, and dashed for GCP and Azure, whose names allow no `/`.
+ */
+export function remoteKey(provider: EsoProvider, prefix: string, entry: string): string {
+  if (provider === 'gcp' || provider === 'azure') return dashedName(prefix, entry)
+  return provider === 'ssm' ? `/${prefix}/${entry}` : `${prefix}/${entry}`
+}
+
+/** The SecretStore's provider block, filled from the source environment's settings where it has them. */
+function providerSpec(provider: EsoProvider, source: EnvironmentSpec | undefined): Record<string, unknown> {
+  const setting = (key: string, placeholder: string) => {
+    const value = source?.options[key]
+    return typeof value === 'string' ? value : placeholder
+  }
   switch (provider) {
     case 'aws':
+    case 'ssm':
       return {
         aws: {
-          service: 'SecretsManager',
-          region: 'eu-west-1',
+          service: provider === 'aws' ? 'SecretsManager' : 'ParameterStore',
+          region: setting('region', 'eu-west-1'),
           auth: { jwt: { serviceAccountRef: { name: 'external-secrets' } } },
         },
       }
     case 'vault':
       return {
         vault: {
-          server: 'https://vault.example.internal:8200',
-          path: 'secret',
+          server: setting('address', 'https://vault.example.internal:8200'),
+          path: setting('mount', 'secret'),
           version: 'v2',
           auth: { kubernetes: { mountPath: 'kubernetes', role: 'external-secrets' } },
         },
       }
     case 'gcp':
-      return { gcpsm: { projectID: 'my-gcp-project' } }
+      return { gcpsm: { projectID: setting('gcp_project', 'my-gcp-project') } }
     case 'azure':
       return {
         azurekv: {
-          vaultUrl: 'https://my-vault.vault.azure.net',
+          vaultUrl: setting('address', 'https://my-vault.vault.azure.net'),
           authType: 'WorkloadIdentity',
           serviceAccountRef: { name: 'external-secrets' },
         },
@@ -221,6 +243,10 @@ export function externalSecrets(
   const per = options.per ?? 'env'
   const { manifest, environment } = project
   const storeName = k8sName(manifest.project, environment.name, provider)
+  const source = sourceOf(project, provider)
+  const prefix =
+    (source?.options.prefix as string | undefined) ??
+    `${manifest.project}/${source?.name ?? environment.name}`
   const namespace = options.namespace ? { namespace: options.namespace } : {}
   const groupsOf: [string, string[]][] =
     per === 'env'
@@ -234,7 +260,7 @@ export function externalSecrets(
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
       metadata: { name: storeName, ...namespace },
-      spec: { provider: providerSpec(provider) },
+      spec: { provider: providerSpec(provider, source) },
     },
     ...groupsOf.map(([group, entries]) => {
       const name =
@@ -250,7 +276,7 @@ export function externalSecrets(
           data: entries.map((entry) => ({
             secretKey: entry,
             remoteRef: {
-              key: remoteKey(provider, manifest.project, environment.name, entry),
+              key: remoteKey(provider, prefix, entry),
               ...(provider === 'vault' ? { property: 'value' } : {}),
             },
           })),

@@ -13,6 +13,7 @@ import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { writeEach } from './write-each.js'
 
 export interface AwsConfig {
   /** the name prefix (default `<project>/<env>`, seed 003's `devplatform/prod/db` style) */
@@ -28,6 +29,15 @@ type Sdk = typeof import('@aws-sdk/client-secrets-manager')
 /** The version id of a value: its fingerprint and name, hashed into AWS's 32–64 character token. */
 export function versionIdOf(name: string, fingerprint: string): string {
   return `hush-${createHash('sha256').update(`${name}\0${fingerprint}`).digest('hex').slice(0, 32)}`
+}
+
+/** The SDK client settings hush.yaml may give (the SDK's own chain supplies the rest). */
+export function clientOptions(config: { region?: string; endpoint?: string; profile?: string }) {
+  return {
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.profile ? { profile: config.profile } : {}),
+  }
 }
 
 /** An AWS SDK error as a HushError naming the service, the operation and AWS's error name (no request data). */
@@ -60,11 +70,7 @@ export class AwsStore implements Store {
       'aws',
     ).then((sdk) => ({
       sdk,
-      client: new sdk.SecretsManagerClient({
-        ...(this.config.region ? { region: this.config.region } : {}),
-        ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
-        ...(this.config.profile ? { profile: this.config.profile } : {}),
-      }),
+      client: new sdk.SecretsManagerClient(clientOptions(this.config)),
     }))
     return this.client
   }
@@ -229,10 +235,8 @@ export class AwsStore implements Store {
     ]
   }
 
-  async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
-    const out: StoredSecret[] = []
-    for (const e of entries) out.push(await this.write(e.name, e.value, e.meta))
-    return out
+  writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
+    return writeEach(this, entries)
   }
 
   async remove(name: string): Promise<void> {

@@ -13,6 +13,7 @@ import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import { nextLabels, storedOf } from './labels.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { writeEach } from './write-each.js'
 
 export interface AzureConfig {
   /** the vault URL, e.g. https://my-vault.vault.azure.net (AZURE_KEYVAULT_URL) */
@@ -147,10 +148,8 @@ export class AzureStore implements Store {
     return storedOf(tags)!
   }
 
-  async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
-    const out: StoredSecret[] = []
-    for (const e of entries) out.push(await this.write(e.name, e.value, e.meta))
-    return out
+  writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
+    return writeEach(this, entries)
   }
 
   async remove(name: string): Promise<void> {

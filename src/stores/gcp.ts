@@ -13,6 +13,7 @@ import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import { type Labels, nextLabels, storedOf } from './labels.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { writeEach } from './write-each.js'
 
 export interface GcpConfig {
   /** the Google Cloud project id that holds the secrets */
@@ -237,10 +238,8 @@ export class GcpStore implements Store {
     return storedOf(next)!
   }
 
-  async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
-    const out: StoredSecret[] = []
-    for (const e of entries) out.push(await this.write(e.name, e.value, e.meta))
-    return out
+  writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
+    return writeEach(this, entries)
   }
 
   async remove(name: string): Promise<void> {

@@ -9,9 +9,10 @@
 import type { ParameterMetadata, SSMClient } from '@aws-sdk/client-ssm'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
-import { awsFailure } from './aws.js'
+import { awsFailure, clientOptions } from './aws.js'
 import { type Labels, nextLabels, storedOf } from './labels.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { writeEach } from './write-each.js'
 
 export interface SsmConfig {
   /** the path prefix without slashes at either end (default `<project>/<env>`) */
@@ -48,11 +49,7 @@ export class SsmStore implements Store {
     this.client ??= loadSdk(() => import('@aws-sdk/client-ssm'), '@aws-sdk/client-ssm', 'ssm').then(
       (sdk) => ({
         sdk,
-        client: new sdk.SSMClient({
-          ...(this.config.region ? { region: this.config.region } : {}),
-          ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
-          ...(this.config.profile ? { profile: this.config.profile } : {}),
-        }),
+        client: new sdk.SSMClient(clientOptions(this.config)),
       }),
     )
     return this.client
@@ -138,10 +135,8 @@ export class SsmStore implements Store {
     return storedOf(next)!
   }
 
-  async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
-    const out: StoredSecret[] = []
-    for (const e of entries) out.push(await this.write(e.name, e.value, e.meta))
-    return out
+  writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
+    return writeEach(this, entries)
   }
 
   async remove(name: string): Promise<void> {

@@ -9,6 +9,7 @@
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { writeEach } from './write-each.js'
 
 export interface VaultConfig {
   /** e.g. https://vault.example:8200 (VAULT_ADDR) */
@@ -180,10 +181,8 @@ export class VaultStore implements Store {
     })
   }
 
-  async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
-    const out: StoredSecret[] = []
-    for (const e of entries) out.push(await this.write(e.name, e.value, e.meta))
-    return out
+  writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
+    return writeEach(this, entries)
   }
 
   async remove(name: string): Promise<void> {

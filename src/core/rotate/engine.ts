@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
-import type { Store } from '../../stores/types.js'
+import type { Store, WriteEntry } from '../../stores/types.js'
 import { renderTemplate } from '../generate/derive.js'
 import { gen } from '../generate/gen.js'
 import { generate } from '../generate/generators.js'
@@ -111,43 +111,44 @@ class Runner {
     this.spec = spec
   }
 
-  /**
-   * Put these entries where the environment distributes: its swarm (services move onto them) and the
-   * stores of the environments in `distribute_to`. With `stage`, a store that can (AWS) keeps them
-   * beside the current values (AWSPENDING) until a plain distribute promotes them. Entries a store
-   * already holds (same fingerprint) are skipped, so a resumed step writes nothing twice.
-   */
-  private async distribute(
-    values: Readonly<Record<string, string>>,
-    stage = false,
-  ): Promise<string | undefined> {
+  private entriesOf(values: Readonly<Record<string, string>>): WriteEntry[] {
     const at = this.now()
-    const entries = Object.entries(values).map(([name, value]) => ({
+    return Object.entries(values).map(([name, value]) => ({
       name,
       value,
       meta: { fingerprint: this.project.fingerprint(value), source: 'generated' as const, at, rotated: true },
     }))
-    const notes: string[] = []
-    if (this.project.environment.store === 'swarm') {
-      const report = await distribute(swarmOf(this.project), entries, {
-        timeoutMs: convergeTimeoutMs(this.project.environment),
-      })
-      notes.push(
-        `swarm: ${report.created.length} new version(s)${report.services.length > 0 ? `, services ${report.services.join(', ')} updated` : ', no service mounts them'}`,
-      )
-    }
-    for (const sink of this.sinks()) {
-      const held = new Map((await sink.store.list()).map((s) => [s.name, s.fingerprint]))
-      const changed = entries.filter((e) => held.get(e.name) !== e.meta.fingerprint)
-      const staging = stage && sink.store.stage
-      if (staging) for (const e of changed) await sink.store.stage!(e.name, e.value, e.meta)
-      else if (changed.length > 0) await sink.store.writeMany(changed)
-      notes.push(`${sink.name}: ${changed.length} ${staging ? 'staged (AWSPENDING)' : 'written'}`)
-    }
-    return notes.join('; ') || undefined
   }
 
-  /** The environments this one distributes to, with their stores. */
+  /** Put these entries into the environment's swarm and move its services onto them (no-op for other envs). */
+  private async toSwarm(entries: readonly WriteEntry[]): Promise<string | undefined> {
+    if (this.project.environment.store !== 'swarm') return undefined
+    const report = await distribute(swarmOf(this.project), entries, {
+      timeoutMs: convergeTimeoutMs(this.project.environment),
+    })
+    return `swarm: ${report.created.length} new version(s)${report.services.length > 0 ? `, services ${report.services.join(', ')} updated` : ', no service mounts them'}`
+  }
+
+  /**
+   * Write the entries a store does not hold yet (by fingerprint), so a resumed step writes nothing
+   * twice; with `stage`, a store that can (AWS) keeps them beside the current values as AWSPENDING
+   * until a plain write promotes them.
+   */
+  private async toStore(
+    name: string,
+    store: Store,
+    entries: readonly WriteEntry[],
+    stage: boolean,
+  ): Promise<string> {
+    const held = new Map((await store.list()).map((s) => [s.name, s.fingerprint]))
+    const changed = entries.filter((e) => held.get(e.name) !== e.meta.fingerprint)
+    const staging = stage && store.stage
+    if (staging) for (const e of changed) await store.stage!(e.name, e.value, e.meta)
+    else if (changed.length > 0) await store.writeMany(changed)
+    return `${name}: ${changed.length} ${staging ? 'staged beside the current values (AWSPENDING)' : 'written'}`
+  }
+
+  /** The environments this one distributes to (`distribute_to`), with their stores. */
   private sinks(): { name: string; store: Store }[] {
     const { manifest } = this.project
     return sinkNamesOf(this.project.environment).map((name) => ({
@@ -156,23 +157,18 @@ class Runner {
     }))
   }
 
-  /** Stores with staging (AWS): the promoted values wait beside the current ones as AWSPENDING until PROMOTED. */
-  private async stage(values: Readonly<Record<string, string>>): Promise<string | undefined> {
-    const store = this.project.store
-    if (!store.stage) return undefined
-    const at = this.now()
-    let staged = 0
-    for (const [entry, value] of Object.entries(values))
-      if ((await this.read(entry)) !== value) {
-        await store.stage(entry, value, {
-          fingerprint: this.project.fingerprint(value),
-          source: 'generated',
-          at,
-          rotated: true,
-        })
-        staged++
-      }
-    return `${staged} value(s) staged beside the current ones (AWSPENDING)`
+  /** Write these entries to the distribute_to stores (staged where they can, with `stage`). */
+  private async toSinks(entries: readonly WriteEntry[], stage = false): Promise<string[]> {
+    const notes: string[] = []
+    for (const sink of this.sinks()) notes.push(await this.toStore(sink.name, sink.store, entries, stage))
+    return notes
+  }
+
+  /** Everywhere the environment distributes to: its swarm and its distribute_to stores. */
+  private async distribute(values: Readonly<Record<string, string>>): Promise<string | undefined> {
+    const entries = this.entriesOf(values)
+    const notes = [await this.toSwarm(entries), ...(await this.toSinks(entries))]
+    return notes.filter(Boolean).join('; ') || undefined
   }
 
   /** The values the secret's entries (and derived secrets that read them) hold once `value` is promoted. */
@@ -360,12 +356,15 @@ class Runner {
           break
         }
         case 'VERIFIED': {
-          // a local store is its own sink (written at PROMOTED); a swarm and distribute_to get the
-          // promoted values now, staged where the store can (AWSPENDING), as is the own store
-          const promoted = await this.promotedValues(await this.pending())
-          const note = [await this.distribute(promoted, true), await this.stage(promoted)]
-            .filter(Boolean)
-            .join('; ')
+          // a local store is its own sink (written at PROMOTED); the swarm and distribute_to get the
+          // promoted values now, staged where the store can (AWSPENDING), as does a staging own store
+          const entries = this.entriesOf(await this.promotedValues(await this.pending()))
+          const notes = [
+            await this.toSwarm(entries),
+            ...(await this.toSinks(entries, true)),
+            project.store.stage ? await this.toStore(this.env, project.store, entries, true) : undefined,
+          ]
+          const note = notes.filter(Boolean).join('; ')
           await this.record(
             'DISTRIBUTED',
             {
@@ -397,9 +396,7 @@ class Runner {
             (r) => r.secret !== spec.name && r.action === 'update',
           )
           // the stores of distribute_to follow: staged values become current (AWS moves AWSCURRENT)
-          const promotedNote = sinkNamesOf(project.environment).length
-            ? await this.distribute(await this.localValues(value))
-            : undefined
+          const promotedNote = (await this.toSinks(this.entriesOf(await this.localValues(value)))).join('; ')
           const graceMs = graceOverride ?? (keyring || this.rotator ? (spec.rotation?.graceMs ?? 0) : 0)
           const graceUntil = new Date(project.world.now().getTime() + graceMs).toISOString()
           await this.record(

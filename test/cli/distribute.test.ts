@@ -43,7 +43,7 @@ secrets:
     AWS_ACCESS_KEY_ID: 'AKIDFIXTURE',
     AWS_SECRET_ACCESS_KEY: 'fixture-secret',
   }
-  const run = (...args: string[]) => hush(args, { cwd: dir, env: { ...env } })
+  const run = Object.assign((...args: string[]) => hush(args, { cwd: dir, env: { ...env } }), { dir })
   const cut = (...args: string[]) => hush(args, { cwd: dir, env: { ...env, HUSH_FAILPOINT: 'DISTRIBUTED' } })
   const local = (entry: string) => readFileSync(join(dir, 's', 'prod', entry), 'utf8')
   const kv = (entry: string) => vault.kv.get(`${prefix}/${entry}`)!.versions
@@ -149,6 +149,29 @@ describe('distribute_to: a files environment mirrored to Vault and AWS (API fixt
     expect(r.stderr).toContain('HUSH_E_AWS')
     expect(r.stdout).toContain('pushed to 1 of 2 targets; failed: aws_prod')
     expect(vaultValue('db_password')).toBe(local('db_password'))
+  })
+
+  it('doctor says which mirror differs, and which one refuses the credentials', async () => {
+    const { run, local } = setup()
+    expect((await run('gen', '-q', '-e', 'production')).code).toBe(0)
+    expect((await run('push', '-e', 'production', '--to', 'vault_prod')).code).toBe(0)
+    const before = await run('doctor', '-e', 'production', '--json')
+    const probes = JSON.parse(before.stdout).probes as { check: string; status: string; message: string }[]
+    expect(probes.find((p) => p.check === 'mirror vault_prod')).toMatchObject({ status: 'ok' })
+    expect(probes.find((p) => p.check === 'mirror aws_prod')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('db_password'),
+    })
+    const refused = await hush(['doctor', '-e', 'production'], {
+      cwd: run.dir,
+      env: {
+        VAULT_TOKEN: 'wrong',
+        AWS_ACCESS_KEY_ID: 'AKIDFIXTURE',
+        AWS_SECRET_ACCESS_KEY: 'fixture-secret',
+      },
+    })
+    expect(refused.stdout).toContain('HUSH_E_VAULT')
+    expect(refused.stdout + refused.stderr).not.toContain(local('db_password'))
   })
 
   it('distribute_to naming an unknown environment or itself is a manifest error', async () => {

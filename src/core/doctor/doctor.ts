@@ -6,9 +6,11 @@ import { existsSync, promises as fs } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { engineEndpoint, engineGet } from '../../lib/docker.js'
+import { HushError } from '../../lib/errors.js'
 import { gitRoot, ignoredPaths } from '../../lib/git.js'
 import { permissionProblems } from '../check/files.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
+import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
 import { composeFiles } from './compose-files.js'
 import { swarmProbes } from './swarm.js'
@@ -172,6 +174,43 @@ async function dockerProbes(project: Project): Promise<Probe[]> {
   ]
 }
 
+/** Each distribute_to environment answers with these credentials and holds what this one holds. */
+async function mirrorProbes(project: Project): Promise<Probe[]> {
+  const here = new Map((await project.store.list()).map((s) => [s.name, s.fingerprint]))
+  const probes: Probe[] = []
+  for (const name of sinkNamesOf(project.environment)) {
+    const check = `mirror ${name}`
+    try {
+      const there = new Map(
+        (await project.storeFor(project.manifest.environments.get(name)!).list()).map((s) => [
+          s.name,
+          s.fingerprint,
+        ]),
+      )
+      const stale = [...here].filter(([entry, fp]) => there.get(entry) !== fp).map(([entry]) => entry)
+      probes.push(
+        stale.length === 0
+          ? { check, status: 'ok', message: `${name} holds every value of ${project.environment.name}` }
+          : {
+              check,
+              status: 'warn',
+              message: `${name} differs from ${project.environment.name} in ${stale.join(', ')}`,
+              hint: `hush push -e ${project.environment.name}`,
+            },
+      )
+    } catch (err) {
+      if (!(err instanceof HushError)) throw err
+      probes.push({
+        check,
+        status: 'fail',
+        message: `${name}: [${err.code}] ${err.message}`,
+        ...(err.hint ? { hint: err.hint } : {}),
+      })
+    }
+  }
+  return probes
+}
+
 export async function doctor(project: Project): Promise<Probe[]> {
   const probes: Probe[] = [
     {
@@ -182,6 +221,7 @@ export async function doctor(project: Project): Promise<Probe[]> {
   ]
   for (const w of project.manifest.warnings) probes.push({ check: 'manifest', status: 'warn', message: w })
   probes.push(...(await storeProbes(project)))
+  probes.push(...(await mirrorProbes(project)))
   probes.push(...(await composeProbes(project.manifest.root)))
   probes.push(...(await dockerProbes(project)))
   return probes

@@ -6,6 +6,11 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { startAwsFixture } from '../fixtures/aws-secretsmanager-api.js'
+import { startSsmFixture } from '../fixtures/aws-ssm-api.js'
+import { startAzureFixture } from '../fixtures/azure-keyvault-api.js'
+import { startGcpFixture } from '../fixtures/gcp-secretmanager-api.js'
+import { startVaultFixture } from '../fixtures/vault-api.js'
 import { type CliResult, hush, tmpProject } from '../helpers/project.js'
 
 const CANARY = {
@@ -122,5 +127,86 @@ describe('no command prints a secret value', () => {
     // the reveal was audited
     const audit = await hush(['audit', '--json'], { cwd: dir })
     expect(JSON.parse(audit.stdout).entries.some((e: { action: string }) => e.action === 'reveal')).toBe(true)
+  })
+
+  it('keeps every canary out of push, pull, rotate, status, doctor and export with remote stores (API fixtures)', async () => {
+    const [vault, aws, ssm, gcp, azure] = await Promise.all([
+      startVaultFixture(),
+      startAwsFixture(),
+      startSsmFixture(),
+      startGcpFixture('canary-project'),
+      startAzureFixture(),
+    ])
+    try {
+      const dir = tmpProject(`version: 1
+project: canary
+environments:
+  development: { path: secrets/dev, distribute_to: [vault_prod, aws_prod, ssm_prod, gcp_prod, azure_prod] }
+  restore: { path: secrets/restore }
+  vault_prod: { store: vault, address: ${vault.address} }
+  aws_prod: { store: aws, region: eu-west-1, endpoint: ${aws.endpoint} }
+  ssm_prod: { store: ssm, region: eu-west-1, endpoint: ${ssm.endpoint} }
+  gcp_prod: { store: gcp, gcp_project: canary-project, endpoint: ${gcp.endpoint} }
+  azure_prod: { store: azure, address: ${azure.address} }
+secrets:
+  api_key: { provide: true }
+  db_password: { provide: true, rotate: 30d }
+  db_url: { derive: "postgresql://app:{{db_password | url}}@db/app" }
+`)
+      const env = {
+        VAULT_TOKEN: vault.token,
+        AWS_ACCESS_KEY_ID: 'AKIDFIXTURE',
+        AWS_SECRET_ACCESS_KEY: 'fixture-secret',
+        GOOGLE_OAUTH_ACCESS_TOKEN: gcp.token,
+        AZURE_ACCESS_TOKEN: azure.token,
+      }
+      const outputs: CliResult[] = []
+      const run = async (args: string[], input?: string) => {
+        const r = await hush(args, { cwd: dir, env, ...(input !== undefined ? { input } : {}) })
+        outputs.push(r)
+        return r
+      }
+      expect((await run(['set', 'api_key', '--stdin'], CANARY.api_key)).code).toBe(0)
+      expect((await run(['set', 'db_password', '--stdin'], CANARY.db_password)).code).toBe(0)
+      expect((await run(['gen'])).code).toBe(0)
+      expect((await run(['push', '--dry-run'])).code).toBe(0)
+      expect((await run(['push'])).code, outputs.at(-1)!.stderr).toBe(0)
+      aws.failWritesAfter = 0 // a refused write names no value either
+      const partial = await run(['set', 'api_key', '--stdin', '-e', 'aws_prod'], `${CANARY.api_key}-2`)
+      aws.failWritesAfter = undefined
+      expect(partial.code).toBe(1)
+      for (const target of ['vault_prod', 'aws_prod', 'ssm_prod', 'gcp_prod', 'azure_prod'])
+        for (const args of [
+          ['status', '-e', target],
+          ['get', 'db_password', '-e', target, '--json'],
+          ['check', '-e', target],
+          ['pull', '-e', 'restore', '--from', target],
+        ])
+          await run(args)
+      for (const args of [
+        ['doctor', '--json'],
+        ['export', 'external-secrets', '--provider', 'gcp', '-o', '-'],
+        ['rotate', 'api_key'],
+        ['rotate', 'db_password', '-e', 'azure_prod'],
+        ['rotate', 'db_password', '-e', 'gcp_prod'],
+        ['audit'],
+      ])
+        await run(args)
+      const metadata = [
+        ...[...gcp.secrets.values()].map((s) => JSON.stringify(s.annotations) + JSON.stringify(s.labels)),
+        ...[...azure.secrets.values()].flatMap((s) => s.versions.map((v) => JSON.stringify(v.tags))),
+        ...[...ssm.parameters.values()].map((p) => p.description ?? ''),
+        ...[...aws.secrets.values()].map((s) => JSON.stringify([...s.tags])),
+        ...[...vault.kv.values()].map((e) => JSON.stringify(e.custom_metadata)),
+      ].join('\n')
+      const everything = [...outputs.flatMap((r) => [r.stdout, r.stderr]), metadata, allText(dir)].join('\n')
+      for (const value of [CANARY.api_key, CANARY.db_password, encodeURIComponent(CANARY.db_password)])
+        expect(everything.includes(value), `leaked ${value.slice(0, 6)}…`).toBe(false)
+      expect(everything).not.toContain('CANARY')
+      // the values did reach the stores
+      expect(readFileSync(join(dir, 'secrets', 'restore', 'db_password'), 'utf8')).toBe(CANARY.db_password)
+    } finally {
+      await Promise.all([vault, aws, ssm, gcp, azure].map((f) => f.close()))
+    }
   })
 })

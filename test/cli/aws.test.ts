@@ -1,10 +1,8 @@
 /**
  * An AWS Secrets Manager environment, through the real SDK against the Secrets Manager API fixture
- * (no AWS runs here): push by fingerprint with an outage resumed without duplicate versions, and a
- * rotation that stages the new value as AWSPENDING at DISTRIBUTED and moves AWSCURRENT at PROMOTED.
+ * (no AWS runs here): a rotation stages the new value as AWSPENDING at DISTRIBUTED and moves
+ * AWSCURRENT at PROMOTED. Push, outages, pull: test/cli/cloud-stores.test.ts.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { versionIdOf } from '../../src/stores/aws.js'
 import { type AwsFixture, startAwsFixture } from '../fixtures/aws-secretsmanager-api.js'
@@ -35,24 +33,6 @@ secrets:
 }
 
 describe('an aws environment (Secrets Manager API fixture, real SDK)', () => {
-  it('push plans by fingerprint; an outage mid-push resumes without duplicate versions', async () => {
-    const { dir, prefix, run } = setup()
-    expect((await run('gen', '-q')).code).toBe(0)
-    aws.failWritesAfter = 1
-    const broken = await run('push', '--to', 'aws_prod')
-    aws.failWritesAfter = undefined
-    expect(broken.code).toBe(1)
-    expect(broken.stderr).toContain('HUSH_E_AWS')
-    const resumed = await run('push', '--to', 'aws_prod')
-    expect(resumed.code, resumed.stderr).toBe(0)
-    for (const entry of ['session_key', 'db_password', 'database_url'])
-      expect(aws.secrets.get(`${prefix}/${entry}`)!.versions.size, entry).toBe(1)
-    expect((await run('push', '--to', 'aws_prod')).stdout).toContain('0 created, 0 updated, 3 unchanged')
-    const value = readFileSync(join(dir, 's', 'dev', 'db_password'), 'utf8')
-    expect((await run('get', 'db_password', '-e', 'aws_prod', '--reveal')).stdout).toBe(value)
-    for (const r of [broken, resumed]) expect(r.stdout + r.stderr).not.toContain(value)
-  })
-
   it('rotation stages AWSPENDING at DISTRIBUTED and moves AWSCURRENT at PROMOTED (old → AWSPREVIOUS)', async () => {
     const { dir, prefix, run } = setup()
     expect((await run('gen', '-q', '-e', 'aws_prod')).code).toBe(0)

@@ -1,6 +1,6 @@
 /**
- * gcp, azure and ssm environments from the command line, each through its real SDK against its API
- * fixture (no cloud runs here): push plans by fingerprint and is idempotent, a push cut off by a
+ * vault, aws, ssm, gcp and azure environments from the command line, each through its real SDK (Vault:
+ * plain HTTP) against its API fixture (no Vault or cloud runs here): push plans by fingerprint and is idempotent, a push cut off by a
  * refused write resumes without duplicating versions, rotation adds exactly one version (and one to
  * the derived secret), pull copies back by fingerprint, and no value reaches any output.
  */
@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashedName } from '../../src/lib/names.js'
+import { type AwsFixture, startAwsFixture } from '../fixtures/aws-secretsmanager-api.js'
 import { type SsmFixture, startSsmFixture } from '../fixtures/aws-ssm-api.js'
 import { type AzureFixture, startAzureFixture } from '../fixtures/azure-keyvault-api.js'
 import { type GcpFixture, startGcpFixture } from '../fixtures/gcp-secretmanager-api.js'
+import { startVaultFixture, type VaultFixture } from '../fixtures/vault-api.js'
 import { type CliResult, hush, tmpProject } from '../helpers/project.js'
 
 interface Cloud {
@@ -23,7 +25,35 @@ interface Cloud {
   close(): Promise<void>
 }
 
+const AWS_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDFIXTURE', AWS_SECRET_ACCESS_KEY: 'fixture-secret' }
+
 const clouds: Record<string, () => Promise<Cloud>> = {
+  async vault() {
+    const f: VaultFixture = await startVaultFixture()
+    return {
+      store: (prefix) => `{ store: vault, address: ${f.address}, prefix: ${prefix} }`,
+      env: () => ({ VAULT_TOKEN: f.token }),
+      versions: (prefix, entry) => f.kv.get(`${prefix}/${entry}`)?.versions.length ?? 0,
+      failWritesAfter: (n) => {
+        f.failWritesAfter = n
+      },
+      code: 'HUSH_E_VAULT',
+      close: () => f.close(),
+    }
+  },
+  async aws() {
+    const f: AwsFixture = await startAwsFixture()
+    return {
+      store: (prefix) => `{ store: aws, region: eu-west-1, endpoint: ${f.endpoint}, prefix: ${prefix} }`,
+      env: () => AWS_CREDENTIALS,
+      versions: (prefix, entry) => f.secrets.get(`${prefix}/${entry}`)?.versions.size ?? 0,
+      failWritesAfter: (n) => {
+        f.failWritesAfter = n
+      },
+      code: 'HUSH_E_AWS',
+      close: () => f.close(),
+    }
+  },
   async gcp() {
     const f: GcpFixture = await startGcpFixture('fixture-project')
     return {
@@ -55,7 +85,7 @@ const clouds: Record<string, () => Promise<Cloud>> = {
     const f: SsmFixture = await startSsmFixture()
     return {
       store: (prefix) => `{ store: ssm, region: eu-west-1, endpoint: ${f.endpoint}, prefix: ${prefix} }`,
-      env: () => ({ AWS_ACCESS_KEY_ID: 'AKIDFIXTURE', AWS_SECRET_ACCESS_KEY: 'fixture-secret' }),
+      env: () => AWS_CREDENTIALS,
       versions: (prefix, entry) => f.parameters.get(`/${prefix}/${entry}`)?.version ?? 0,
       failWritesAfter: (n) => {
         f.failWritesAfter = n

@@ -34,6 +34,8 @@ describe('vault store against the Vault KV v2 API fixture', () => {
     await store.write('db_password', 'v1-value', meta) // a resumed push: no second version
     await store.write('db_password', 'v2-value', { ...meta, fingerprint: 'f2' })
     expect(vault.kv.get('app/prod/db_password')!.versions.length).toBe(2)
+    // the shape External Secrets reads with property: value
+    expect(vault.kv.get('app/prod/db_password')!.versions[1]!.value).toEqual({ value: 'v2-value' })
     const writes = vault.requests.filter(
       (r) => r.method === 'POST' && r.path === '/v1/secret/data/app/prod/db_password',
     )

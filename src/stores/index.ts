@@ -11,28 +11,10 @@ import { FilesStore } from './files.js'
 import { GcpStore } from './gcp.js'
 import { KubernetesStore } from './kubernetes.js'
 import { type SealedKeys, SealedStore } from './sealed.js'
+import { option, prefixOf, required } from './settings.js'
 import { SsmStore } from './ssm.js'
 import type { Store } from './types.js'
 import { type VaultConfig, VaultStore } from './vault.js'
-
-/** A text option of the environment in hush.yaml. */
-function option(env: EnvironmentSpec, key: string): string | undefined {
-  const value = (env.options as Record<string, unknown>)[key]
-  return typeof value === 'string' ? value : undefined
-}
-
-/** Where a remote store keeps the environment: `prefix:`, or `<project>/<env>` (seed 003's `devplatform/prod`). */
-function prefixOf(env: EnvironmentSpec, context: StoreContext): string {
-  return option(env, 'prefix') ?? `${context.project ?? 'hush'}/${env.name}`
-}
-
-/** A setting hush.yaml or the process environment must give. */
-function required(env: EnvironmentSpec, value: string | undefined, what: string, hint: string): string {
-  if (value) return value
-  throw new HushError('HUSH_E_USAGE', `environment ${env.name} (store: ${env.store}) names no ${what}`, {
-    hint,
-  })
-}
 
 /** The AWS settings the aws and ssm stores share: region, endpoint, profile and the name prefix. */
 function awsConfig(env: EnvironmentSpec, context: StoreContext) {
@@ -40,7 +22,7 @@ function awsConfig(env: EnvironmentSpec, context: StoreContext) {
   const endpoint = option(env, 'endpoint')
   const profile = option(env, 'profile')
   return {
-    prefix: prefixOf(env, context),
+    prefix: prefixOf(env, context.project),
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(profile ? { profile } : {}),
@@ -60,7 +42,7 @@ function vaultConfig(env: EnvironmentSpec, context: StoreContext): VaultConfig {
   return {
     address,
     mount: option(env, 'mount') ?? 'secret',
-    prefix: prefixOf(env, context),
+    prefix: prefixOf(env, context.project),
     ...(pe.VAULT_TOKEN ? { token: pe.VAULT_TOKEN } : {}),
     ...(pe.VAULT_ROLE_ID && pe.VAULT_SECRET_ID
       ? { approle: { roleId: pe.VAULT_ROLE_ID, secretId: pe.VAULT_SECRET_ID } }
@@ -106,7 +88,7 @@ export function openStore(
           'Google Cloud project',
           'set gcp_project: my-project on the environment, or GOOGLE_CLOUD_PROJECT',
         ),
-        prefix: prefixOf(env, context),
+        prefix: prefixOf(env, context.project),
         ...(endpoint ? { endpoint } : {}),
         ...(pe.GOOGLE_OAUTH_ACCESS_TOKEN ? { accessToken: pe.GOOGLE_OAUTH_ACCESS_TOKEN } : {}),
       })
@@ -120,7 +102,7 @@ export function openStore(
           'Key Vault URL',
           'set address: https://my-vault.vault.azure.net on the environment, or AZURE_KEYVAULT_URL',
         ).replace(/\/+$/, ''),
-        prefix: prefixOf(env, context),
+        prefix: prefixOf(env, context.project),
         ...(pe.AZURE_ACCESS_TOKEN ? { accessToken: pe.AZURE_ACCESS_TOKEN } : {}),
       })
     }

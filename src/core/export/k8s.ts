@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
 import { dashedName } from '../../lib/names.js'
+import { option, prefixOf } from '../../stores/settings.js'
 import { membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { EnvironmentSpec } from '../manifest/types.js'
@@ -198,10 +199,7 @@ export function remoteKey(provider: EsoProvider, prefix: string, entry: string):
 
 /** The SecretStore's provider block, filled from the source environment's settings where it has them. */
 function providerSpec(provider: EsoProvider, source: EnvironmentSpec | undefined): Record<string, unknown> {
-  const setting = (key: string, placeholder: string) => {
-    const value = source?.options[key]
-    return typeof value === 'string' ? value : placeholder
-  }
+  const setting = (key: string, placeholder: string) => (source && option(source, key)) ?? placeholder
   switch (provider) {
     case 'aws':
     case 'ssm':
@@ -244,9 +242,7 @@ export function externalSecrets(
   const { manifest, environment } = project
   const storeName = k8sName(manifest.project, environment.name, provider)
   const source = sourceOf(project, provider)
-  const prefix =
-    (source?.options.prefix as string | undefined) ??
-    `${manifest.project}/${source?.name ?? environment.name}`
+  const prefix = source ? prefixOf(source, manifest.project) : `${manifest.project}/${environment.name}`
   const namespace = options.namespace ? { namespace: options.namespace } : {}
   const groupsOf: [string, string[]][] =
     per === 'env'

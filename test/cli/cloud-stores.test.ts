@@ -16,13 +16,13 @@ import { startVaultFixture, type VaultFixture } from '../fixtures/vault-api.js'
 import { type CliResult, hush, tmpProject } from '../helpers/project.js'
 
 interface Cloud {
+  /** the API fixture: refuses writes after `failWritesAfter` more */
+  fixture: { failWritesAfter: number | undefined; close(): Promise<void> }
   /** the environment's line in hush.yaml */
   store(prefix: string): string
   env(): Record<string, string>
   versions(prefix: string, entry: string): number
-  failWritesAfter(n: number | undefined): void
   code: string
-  close(): Promise<void>
 }
 
 const AWS_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDFIXTURE', AWS_SECRET_ACCESS_KEY: 'fixture-secret' }
@@ -31,67 +31,52 @@ const clouds: Record<string, () => Promise<Cloud>> = {
   async vault() {
     const f: VaultFixture = await startVaultFixture()
     return {
+      fixture: f,
       store: (prefix) => `{ store: vault, address: ${f.address}, prefix: ${prefix} }`,
       env: () => ({ VAULT_TOKEN: f.token }),
       versions: (prefix, entry) => f.kv.get(`${prefix}/${entry}`)?.versions.length ?? 0,
-      failWritesAfter: (n) => {
-        f.failWritesAfter = n
-      },
       code: 'HUSH_E_VAULT',
-      close: () => f.close(),
     }
   },
   async aws() {
     const f: AwsFixture = await startAwsFixture()
     return {
+      fixture: f,
       store: (prefix) => `{ store: aws, region: eu-west-1, endpoint: ${f.endpoint}, prefix: ${prefix} }`,
       env: () => AWS_CREDENTIALS,
       versions: (prefix, entry) => f.secrets.get(`${prefix}/${entry}`)?.versions.size ?? 0,
-      failWritesAfter: (n) => {
-        f.failWritesAfter = n
-      },
       code: 'HUSH_E_AWS',
-      close: () => f.close(),
     }
   },
   async gcp() {
     const f: GcpFixture = await startGcpFixture('fixture-project')
     return {
+      fixture: f,
       store: (prefix) =>
         `{ store: gcp, gcp_project: fixture-project, endpoint: ${f.endpoint}, prefix: ${prefix} }`,
       env: () => ({ GOOGLE_OAUTH_ACCESS_TOKEN: f.token }),
       versions: (prefix, entry) => f.versionsOf(dashedName(prefix, entry)),
-      failWritesAfter: (n) => {
-        f.failWritesAfter = n
-      },
       code: 'HUSH_E_GCP',
-      close: () => f.close(),
     }
   },
   async azure() {
     const f: AzureFixture = await startAzureFixture()
     return {
+      fixture: f,
       store: (prefix) => `{ store: azure, address: ${f.address}, prefix: ${prefix} }`,
       env: () => ({ AZURE_ACCESS_TOKEN: f.token }),
       versions: (prefix, entry) => f.versionsOf(dashedName(prefix, entry)),
-      failWritesAfter: (n) => {
-        f.failWritesAfter = n
-      },
       code: 'HUSH_E_AZURE',
-      close: () => f.close(),
     }
   },
   async ssm() {
     const f: SsmFixture = await startSsmFixture()
     return {
+      fixture: f,
       store: (prefix) => `{ store: ssm, region: eu-west-1, endpoint: ${f.endpoint}, prefix: ${prefix} }`,
       env: () => AWS_CREDENTIALS,
       versions: (prefix, entry) => f.parameters.get(`/${prefix}/${entry}`)?.version ?? 0,
-      failWritesAfter: (n) => {
-        f.failWritesAfter = n
-      },
       code: 'HUSH_E_AWS',
-      close: () => f.close(),
     }
   },
 }
@@ -112,7 +97,7 @@ for (const [kind, start] of Object.entries(clouds)) {
     beforeAll(async () => {
       cloud = await start()
     })
-    afterAll(() => cloud.close())
+    afterAll(() => cloud.fixture.close())
 
     let n = 0
     function setup() {
@@ -160,9 +145,9 @@ secrets:
     it('a push cut off by a refused write resumes without duplicating versions', async () => {
       const { run, local, versions } = setup()
       expect((await run('gen', '-q')).code).toBe(0)
-      cloud.failWritesAfter(2)
+      cloud.fixture.failWritesAfter = 2
       const broken = await run('push', '--to', 'cloud')
-      cloud.failWritesAfter(undefined)
+      cloud.fixture.failWritesAfter = undefined
       expect(broken.code).toBe(1)
       expect(broken.stderr).toContain(cloud.code)
       const resumed = await run('push', '--to', 'cloud')

@@ -131,9 +131,12 @@ No command prints a secret value unless asked with get --reveal.`,
   program
     .command('push')
     .description(
-      "distribute the environment's secrets to its swarm: a plan by fingerprint (+ create, ~ new version, = same, - remove), applied unless --dry-run; services that mount an older version move to the new one",
+      "distribute the environment's secrets to its swarm and its distribute_to environments (or the one --to names): a plan by fingerprint (+ create, ~ new version, = same, - remove), applied unless --dry-run; swarm services that mount an older version move to the new one; exit 4 when some targets failed",
     )
-    .option('--to <store|env>', 'swarm, or an environment of hush.yaml (e.g. store: vault) to copy into')
+    .option(
+      '--to <store|env>',
+      'swarm, or an environment of hush.yaml (e.g. store: vault, aws, gcp) to copy into',
+    )
     .option('--dry-run', 'show the plan, change nothing')
     .option(
       '--prune',

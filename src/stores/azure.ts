@@ -11,7 +11,7 @@ import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets'
 import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
-import { nextLabels, storedOf } from './labels.js'
+import { assertHeldBy, nextLabels, storedOf } from './labels.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
@@ -89,15 +89,7 @@ export class AzureStore implements Store {
   private async secret(name: string): Promise<KeyVaultSecret | undefined> {
     const id = dashedName(this.config.prefix, name)
     const secret = await this.call(`get ${id}`, (c) => c.getSecret(id))
-    const owner = secret?.properties.tags?.hush_name
-    if (owner && owner !== name)
-      throw new HushError(
-        'HUSH_E_UNSAFE_NAME',
-        `Key Vault secret ${id} already holds the entry ${owner}, not ${name}`,
-        {
-          hint: 'Key Vault names turn "_" and "." into "-": rename one of the two secrets in hush.yaml',
-        },
-      )
+    assertHeldBy(secret?.properties.tags, name, id, 'Key Vault')
     return secret
   }
 

@@ -11,7 +11,7 @@ import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
-import { type Labels, nextLabels, storedOf } from './labels.js'
+import { assertHeldBy, type Labels, nextLabels, storedOf } from './labels.js'
 import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
@@ -153,11 +153,7 @@ export class GcpStore implements Store {
   private async secret(name: string): Promise<GcpSecret | undefined> {
     const id = this.secretName(name)
     const secret = await this.call(`GetSecret ${id}`, (c) => c.getSecret({ name: id }), [NOT_FOUND])
-    const owner = secret?.annotations?.hush_name
-    if (owner && owner !== name)
-      throw new HushError('HUSH_E_UNSAFE_NAME', `${id} already holds the entry ${owner}, not ${name}`, {
-        hint: 'GCP names turn "_" and "." into "-": rename one of the two secrets in hush.yaml',
-      })
+    assertHeldBy(secret?.annotations ?? undefined, name, id, 'GCP')
     return secret
   }
 

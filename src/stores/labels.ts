@@ -3,6 +3,7 @@
  * GCP annotations, Azure Key Vault tags, the SSM parameter description. The entry's own name
  * travels too, because cloud names cannot hold every entry name (see lib/names dashedName).
  */
+import { HushError } from '../lib/errors.js'
 import type { StoredSecret, WriteMeta } from './types.js'
 
 export type Labels = Readonly<Record<string, string>>
@@ -38,4 +39,20 @@ export function storedOf(labels: Labels | undefined): StoredSecret | undefined {
     ...(labels.hush_rotated ? { rotatedAt: labels.hush_rotated } : {}),
     ...(labels.hush_source ? { source: labels.hush_source as StoredSecret['source'] } : {}),
   }
+}
+
+/**
+ * Refuse to use the cloud secret `id` for entry `name` when its labels say another entry holds it:
+ * dashed names are not reversible (`a_pub` and `a.pub` both become `…-a-pub`).
+ */
+export function assertHeldBy(labels: Labels | undefined, name: string, id: string, service: string): void {
+  const owner = labels?.hush_name
+  if (owner && owner !== name)
+    throw new HushError(
+      'HUSH_E_UNSAFE_NAME',
+      `${service} secret ${id} already holds the entry ${owner}, not ${name}`,
+      {
+        hint: `${service} names turn "_" and "." into "-": rename one of the two secrets in hush.yaml`,
+      },
+    )
 }

@@ -12,6 +12,7 @@ import { permissionProblems } from '../check/files.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
+import { copyStore } from '../swarm/copy.js'
 import { composeFiles } from './compose-files.js'
 import { swarmProbes } from './swarm.js'
 
@@ -174,28 +175,29 @@ async function dockerProbes(project: Project): Promise<Probe[]> {
   ]
 }
 
-/** Each distribute_to environment answers with these credentials and holds what this one holds. */
+/** Each distribute_to environment answers with these credentials, and a push to it would change nothing. */
 async function mirrorProbes(project: Project): Promise<Probe[]> {
-  const here = new Map((await project.store.list()).map((s) => [s.name, s.fingerprint]))
   const probes: Probe[] = []
+  const env = project.environment.name
   for (const name of sinkNamesOf(project.environment)) {
     const check = `mirror ${name}`
     try {
-      const there = new Map(
-        (await project.storeFor(project.manifest.environments.get(name)!).list()).map((s) => [
-          s.name,
-          s.fingerprint,
-        ]),
+      // the push plan itself: what `hush push` would create or update there
+      const plan = await copyStore(
+        project,
+        { env, store: project.store },
+        { env: name, store: project.storeFor(project.manifest.environments.get(name)!) },
+        { dryRun: true },
       )
-      const stale = [...here].filter(([entry, fp]) => there.get(entry) !== fp).map(([entry]) => entry)
+      const stale = plan.rows.filter((r) => r.action === '+' || r.action === '~').map((r) => r.entry)
       probes.push(
         stale.length === 0
-          ? { check, status: 'ok', message: `${name} holds every value of ${project.environment.name}` }
+          ? { check, status: 'ok', message: `${name} holds every value of ${env}` }
           : {
               check,
               status: 'warn',
-              message: `${name} differs from ${project.environment.name} in ${stale.join(', ')}`,
-              hint: `hush push -e ${project.environment.name}`,
+              message: `${name} differs from ${env} in ${stale.join(', ')}`,
+              hint: `hush push -e ${env}`,
             },
       )
     } catch (err) {

@@ -11,13 +11,12 @@ import { ensurePrivateDir } from '../lib/fs-safe.js'
 import { acquireLock } from '../lib/lock.js'
 import { envNameOf as defaultEnvName } from '../lib/names.js'
 import { type RuntimeIndex, writeRuntimeIndex } from '../lib/runtime-index.js'
-import { openStore } from '../stores/index.js'
-import type { Store } from '../stores/types.js'
+import { descriptorOf, openStore, openTarget } from '../stores/registry.js'
+import type { Store, StoreContext, StoreDescriptor } from '../stores/types.js'
 import { AuditLog } from './audit/log.js'
 import { loadManifest } from './manifest/load.js'
 import { membersOf } from './manifest/members.js'
 import type { EnvironmentSpec, Manifest } from './manifest/types.js'
-import { findIdentities } from './seal/age.js'
 import type { World } from './world.js'
 
 export { realWorld, type World } from './world.js'
@@ -31,8 +30,12 @@ export interface Project {
   readonly stateDir: string
   readonly actor: string
   readonly world: World
+  /** Where the environment's values are distributed beyond its own store (its swarm), if anywhere. */
+  readonly target: Store | undefined
   /** Open the store of another environment of the same project. */
   storeFor(env: EnvironmentSpec): Store
+  /** The distribution target a store kind would give this environment (`hush push --to swarm`). */
+  targetOf(descriptor: StoreDescriptor): Store | undefined
   /** Run `fn` holding the project's write lock. */
   locked<T>(fn: () => Promise<T>): Promise<T>
 }
@@ -55,17 +58,12 @@ function actorOf(world: World): string {
   }
 }
 
-/** The kind of the store that holds an environment's values on this machine (a swarm environment's are files). */
-export function localKindOf(env: EnvironmentSpec): string {
-  return env.store === 'swarm' ? 'files' : env.store
-}
-
 /** What the runtime library and `hush run` need from the manifest (see lib/runtime-index). */
 export function runtimeIndexOf(manifest: Manifest): RuntimeIndex {
   const environments: Record<string, { store: string; path?: string }> = {}
   for (const env of manifest.environments.values())
     environments[env.name] = {
-      store: localKindOf(env),
+      store: descriptorOf(env.store).runtimeLayout ?? env.store,
       ...(env.path ? { path: relative(manifest.root, env.path) } : {}),
     }
   const secrets: RuntimeIndex['secrets'] = {}
@@ -87,21 +85,20 @@ export async function openProject(world: World, envName: string | undefined): Pr
   const envNames = new Map<string, string>()
   for (const spec of manifest.secrets) envNames.set(spec.name, spec.env)
   const envNameOf = (member: string) => envNames.get(member) ?? defaultEnvName(member)
-  const storeFor = (env: EnvironmentSpec) =>
-    openStore(env, fingerprint, {
-      envNameOf,
-      processEnv: world.env,
-      project: manifest.project,
-      sealed: {
-        recipients: manifest.sealRecipients,
-        identities: env.store === 'sealed' ? findIdentities(world.env) : [],
-        project: manifest.project,
-      },
-    })
+  const context: StoreContext = {
+    fingerprint,
+    envNameOf,
+    processEnv: world.env,
+    project: manifest.project,
+    sealRecipients: manifest.sealRecipients,
+  }
+  const storeFor = (env: EnvironmentSpec) => openStore(env, context)
   return {
     manifest,
     environment,
     store: storeFor(environment),
+    target: openTarget(environment, context),
+    targetOf: (descriptor) => descriptor.target?.(environment, context),
     fingerprint,
     audit: new AuditLog(stateDir),
     stateDir,

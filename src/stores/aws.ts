@@ -12,7 +12,18 @@ import type { DescribeSecretCommandOutput, SecretsManagerClient, Tag } from '@aw
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { option, prefix, prefixOf, text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreContext,
+  StoreDescriptor,
+  StoredSecret,
+  StoreSettings,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface AwsConfig {
@@ -53,9 +64,20 @@ export function awsFailure(service: string, what: string, err: unknown): HushErr
   })
 }
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: true,
+  labels: true,
+  stage: true,
+  checkAndSet: false,
+  rollsConsumers: false,
+}
+
 export class AwsStore implements Store {
   readonly kind = 'aws'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
   private client: Promise<{ sdk: Sdk; client: SecretsManagerClient }> | undefined
 
@@ -247,4 +269,47 @@ export class AwsStore implements Store {
       null,
     )
   }
+}
+
+/** The AWS settings the aws and ssm stores share: region, endpoint, profile and the name prefix. */
+export function awsConfig(settings: StoreSettings, context: StoreContext): AwsConfig {
+  const region = option(settings, 'region') ?? context.processEnv.AWS_REGION
+  const endpoint = option(settings, 'endpoint')
+  const profile = option(settings, 'profile')
+  return {
+    prefix: prefixOf(settings, context.project),
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(profile ? { profile } : {}),
+  }
+}
+
+export const AWS_SETTINGS = {
+  prefix: prefix.describe('the name prefix (default <project>/<env>)'),
+  region: text.describe('the region (default AWS_REGION)'),
+  endpoint: text.describe('a custom API endpoint (VPC or private endpoint, LocalStack)'),
+  profile: text.describe('the shared-config profile (default AWS_PROFILE)'),
+}
+
+/** External Secrets' aws provider block for a service (SecretsManager or ParameterStore). */
+export function esoAws(service: string, settings: StoreSettings | undefined): Record<string, unknown> {
+  return {
+    aws: {
+      service,
+      region: (settings && option(settings, 'region')) ?? 'eu-west-1',
+      auth: { jwt: { serviceAccountRef: { name: 'external-secrets' } } },
+    },
+  }
+}
+
+export const awsStore: StoreDescriptor = {
+  kind: 'aws',
+  summary: 'AWS Secrets Manager: one secret per entry, AWSPENDING staging, version stages',
+  settings: AWS_SETTINGS,
+  capabilities: CAPABILITIES,
+  open: (settings, context) => new AwsStore(awsConfig(settings, context)),
+  externalSecrets: {
+    remoteKey: (prefix, entry) => `${prefix}/${entry}`,
+    providerSpec: (settings) => esoAws('SecretsManager', settings),
+  },
 }

@@ -12,7 +12,16 @@ import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import { assertHeldBy, nextLabels, storedOf } from './labels.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { option, prefix, prefixOf, required, text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface AzureConfig {
@@ -27,9 +36,20 @@ export interface AzureConfig {
 /** How often to ask whether a soft-deleted secret has been recovered. */
 const POLL_MS = 250
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: true,
+  labels: true,
+  stage: false,
+  checkAndSet: false,
+  rollsConsumers: false,
+}
+
 export class AzureStore implements Store {
   readonly kind = 'azure'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
   private client: Promise<SecretClient> | undefined
 
@@ -149,4 +169,37 @@ export class AzureStore implements Store {
     const id = dashedName(this.config.prefix, name)
     await this.call(`delete ${id}`, (c) => c.beginDeleteSecret(id, { intervalInMs: POLL_MS }))
   }
+}
+
+export const azureStore: StoreDescriptor = {
+  kind: 'azure',
+  summary: 'Azure Key Vault: secret <prefix>-<entry>, metadata as tags on each version',
+  settings: {
+    prefix: prefix.describe('the name prefix (default <project>/<env>; "/", "_" and "." become "-")'),
+    address: text.describe('the Key Vault URL (default AZURE_KEYVAULT_URL)'),
+  },
+  capabilities: CAPABILITIES,
+  open: (settings, context) =>
+    new AzureStore({
+      address: required(
+        settings,
+        option(settings, 'address') ?? context.processEnv.AZURE_KEYVAULT_URL,
+        'Key Vault URL',
+        'set address: https://my-vault.vault.azure.net on the environment, or AZURE_KEYVAULT_URL',
+      ).replace(/\/+$/, ''),
+      prefix: prefixOf(settings, context.project),
+      ...(context.processEnv.AZURE_ACCESS_TOKEN
+        ? { accessToken: context.processEnv.AZURE_ACCESS_TOKEN }
+        : {}),
+    }),
+  externalSecrets: {
+    remoteKey: dashedName,
+    providerSpec: (settings) => ({
+      azurekv: {
+        vaultUrl: (settings && option(settings, 'address')) ?? 'https://my-vault.vault.azure.net',
+        authType: 'WorkloadIdentity',
+        serviceAccountRef: { name: 'external-secrets' },
+      },
+    }),
+  },
 }

@@ -11,14 +11,35 @@ import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from '../lib/dotenv
 import { readIfExists, writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName, envNameOf as defaultEnvNameOf } from '../lib/names.js'
 import { MetaFile } from './meta.js'
-import type { BackingPath, SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { text } from './settings.js'
+import type {
+  BackingPath,
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 
 /** Maps a store entry (`jwt_secret_primary`, `signing_key.pub`) to its key in the file. */
 export type EnvNameOf = (name: string) => string
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: true,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: false,
+  labels: true,
+  stage: false,
+  checkAndSet: false,
+  rollsConsumers: false,
+}
+
 export class DotenvStore implements Store {
   readonly kind = 'dotenv'
-  readonly capabilities = { localFiles: true }
+  readonly capabilities = CAPABILITIES
   private readonly meta: MetaFile
 
   constructor(
@@ -72,4 +93,14 @@ export class DotenvStore implements Store {
     const exists = (await readIfExists(this.location)) !== undefined
     return exists ? [{ path: this.location, type: 'file' }] : []
   }
+}
+
+export const dotenvStore: StoreDescriptor = {
+  kind: 'dotenv',
+  summary: 'a .env file; comments, order and unrelated keys are kept',
+  settings: { path: text.describe('the .env file (default .env)') },
+  capabilities: CAPABILITIES,
+  defaultPath: () => '.env',
+  runtimeLayout: 'dotenv',
+  open: (settings, context) => new DotenvStore(settings.path!, context.envNameOf),
 }

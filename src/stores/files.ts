@@ -17,13 +17,34 @@ import {
 } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
 import { MetaFile } from './meta.js'
-import type { BackingPath, SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { text } from './settings.js'
+import type {
+  BackingPath,
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 
 const ENTRY = /^[a-z0-9_]+(\.pub)?$/
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: true,
+  secretFiles: true,
+  returnsValues: true,
+  versioned: false,
+  labels: true,
+  stage: false,
+  checkAndSet: false,
+  rollsConsumers: false,
+}
+
 export class FilesStore implements Store {
   readonly kind = 'files'
-  readonly capabilities = { localFiles: true }
+  readonly capabilities = CAPABILITIES
   private readonly meta: MetaFile
 
   constructor(
@@ -95,4 +116,14 @@ export class FilesStore implements Store {
       ...names.map((name) => ({ path: join(this.location, name), type: 'file' as const, name })),
     ]
   }
+}
+
+export const filesStore: StoreDescriptor = {
+  kind: 'files',
+  summary: 'one 0600 file per secret in a directory (the Docker-secrets layout); the default',
+  settings: { path: text.describe('the directory of values (default .secrets/<env>)') },
+  capabilities: CAPABILITIES,
+  defaultPath: (env) => `.secrets/${env}`,
+  runtimeLayout: 'files',
+  open: (settings, context) => new FilesStore(settings.path!, context.fingerprint),
 }

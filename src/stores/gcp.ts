@@ -12,7 +12,16 @@ import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import { assertHeldBy, type Labels, nextLabels, storedOf } from './labels.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { option, prefix, prefixOf, required, text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface GcpConfig {
@@ -79,9 +88,20 @@ function tokenClient(token: string) {
   }
 }
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: true,
+  labels: true,
+  stage: false,
+  checkAndSet: true,
+  rollsConsumers: false,
+}
+
 export class GcpStore implements Store {
   readonly kind = 'gcp'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
   private client: Promise<SecretManagerServiceClient> | undefined
 
@@ -244,4 +264,36 @@ export class GcpStore implements Store {
     const id = secret.name
     await this.call(`DeleteSecret ${id}`, (c) => c.deleteSecret({ name: id }), [NOT_FOUND])
   }
+}
+
+export const gcpStore: StoreDescriptor = {
+  kind: 'gcp',
+  summary: 'Google Secret Manager: secret <prefix>-<entry>, one version per value',
+  settings: {
+    prefix: prefix.describe('the name prefix (default <project>/<env>; "/", "_" and "." become "-")'),
+    gcp_project: text.describe('the Google Cloud project id (default GOOGLE_CLOUD_PROJECT)'),
+    endpoint: text.describe('a custom API endpoint'),
+  },
+  capabilities: CAPABILITIES,
+  open(settings, context) {
+    const pe = context.processEnv
+    const endpoint = option(settings, 'endpoint')
+    return new GcpStore({
+      project: required(
+        settings,
+        option(settings, 'gcp_project') ?? pe.GOOGLE_CLOUD_PROJECT ?? pe.CLOUDSDK_CORE_PROJECT,
+        'Google Cloud project',
+        'set gcp_project: my-project on the environment, or GOOGLE_CLOUD_PROJECT',
+      ),
+      prefix: prefixOf(settings, context.project),
+      ...(endpoint ? { endpoint } : {}),
+      ...(pe.GOOGLE_OAUTH_ACCESS_TOKEN ? { accessToken: pe.GOOGLE_OAUTH_ACCESS_TOKEN } : {}),
+    })
+  },
+  externalSecrets: {
+    remoteKey: dashedName,
+    providerSpec: (settings) => ({
+      gcpsm: { projectID: (settings && option(settings, 'gcp_project')) ?? 'my-gcp-project' },
+    }),
+  },
 }

@@ -8,12 +8,22 @@
  * namespace that use the Secret get its content hash in their pod template, so
  * they roll.
  */
+
+import { createHash } from 'node:crypto'
 import type { AppsV1Api, CoreV1Api, V1Secret } from '@kubernetes/client-node'
-import { contentHash, HASH_ANNOTATION } from '../core/export/k8s.js'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { option, text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 
 export interface KubernetesConfig {
   readonly name: string
@@ -22,6 +32,7 @@ export interface KubernetesConfig {
   readonly context?: string
 }
 
+export const HASH_ANNOTATION = 'hush.dev/content-hash'
 const META = 'hush.dev/meta'
 type Meta = Record<
   string,
@@ -30,9 +41,39 @@ type Meta = Record<
 
 type Client = { core: CoreV1Api; apps: AppsV1Api; k8s: typeof import('@kubernetes/client-node') }
 
+/** A DNS-1123 name from project, environment or service names (`nemo_api` → `nemo-api`). */
+export function k8sName(...parts: string[]): string {
+  const name = parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+  if (!name || name.length > 253)
+    throw new HushError('HUSH_E_UNSAFE_NAME', `cannot make a Kubernetes name from ${parts.join('-')}`)
+  return name
+}
+
+/** sha256 over the sorted entries: the same values give the same hash on every machine. */
+export function contentHash(values: Readonly<Record<string, string>>): string {
+  const h = createHash('sha256')
+  for (const key of Object.keys(values).sort()) h.update(`${key}\0${values[key]}\0`)
+  return h.digest('hex').slice(0, 16)
+}
+
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: false,
+  labels: true,
+  stage: false,
+  checkAndSet: true,
+  rollsConsumers: true,
+}
+
 export class KubernetesStore implements Store {
   readonly kind = 'kubernetes'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
   private client: Promise<Client> | undefined
 
@@ -232,4 +273,23 @@ export class KubernetesStore implements Store {
       )
     }
   }
+}
+
+export const kubernetesStore: StoreDescriptor = {
+  kind: 'k8s',
+  summary: 'a Kubernetes Secret per environment; deployments that use it roll when values change',
+  settings: {
+    namespace: text.describe('the namespace (default default)'),
+    name: text.describe('the Secret holding the environment (default <project>-<env>)'),
+    context: text.describe('the kubeconfig context (default the current one)'),
+  },
+  capabilities: CAPABILITIES,
+  open(settings, context) {
+    const kubeContext = option(settings, 'context')
+    return new KubernetesStore({
+      name: option(settings, 'name') ?? k8sName(context.project, settings.name),
+      namespace: option(settings, 'namespace') ?? 'default',
+      ...(kubeContext ? { context: kubeContext } : {}),
+    })
+  },
 }

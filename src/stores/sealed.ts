@@ -4,12 +4,21 @@
  * hush.yaml's `seal.recipients` and replaces the file atomically.
  */
 import { promises as fs } from 'node:fs'
-import { decrypt, encrypt } from '../core/seal/age.js'
-import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../core/seal/bundle.js'
+import { decrypt, encrypt, findIdentities } from '../lib/age.js'
 import { HushError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../lib/sealed-bundle.js'
+import { text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 
 export interface SealedKeys {
   readonly recipients: readonly string[]
@@ -19,9 +28,20 @@ export interface SealedKeys {
   readonly armor?: boolean
 }
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: false,
+  labels: true,
+  stage: false,
+  checkAndSet: false,
+  rollsConsumers: false,
+}
+
 export class SealedStore implements Store {
   readonly kind = 'sealed'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   private cache: { stamp: string; bundle: Bundle } | undefined
 
   constructor(
@@ -124,4 +144,19 @@ export class SealedStore implements Store {
       new Date().toISOString(),
     )
   }
+}
+
+export const sealedStore: StoreDescriptor = {
+  kind: 'sealed',
+  summary: 'one age-encrypted file, safe to commit; decrypted with your identity',
+  settings: { path: text.describe('the sealed file (default <env>.hush.sealed)') },
+  capabilities: CAPABILITIES,
+  defaultPath: (env) => `${env}.hush.sealed`,
+  open: (settings, context) =>
+    new SealedStore(settings.path!, {
+      recipients: context.sealRecipients,
+      identities: findIdentities(context.processEnv),
+      project: context.project,
+      env: settings.name,
+    }),
 }

@@ -9,9 +9,18 @@
 import type { ParameterMetadata, SSMClient } from '@aws-sdk/client-ssm'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
-import { awsFailure, clientOptions } from './aws.js'
+import { AWS_SETTINGS, awsConfig, awsFailure, clientOptions, esoAws } from './aws.js'
 import { type Labels, nextLabels, storedOf } from './labels.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { option, text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface SsmConfig {
@@ -35,9 +44,20 @@ function labelsOf(description: string | undefined): Labels | undefined {
   }
 }
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: true,
+  labels: true,
+  stage: false,
+  checkAndSet: false,
+  rollsConsumers: false,
+}
+
 export class SsmStore implements Store {
   readonly kind = 'ssm'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
   private client: Promise<{ sdk: Sdk; client: SSMClient }> | undefined
 
@@ -145,4 +165,22 @@ export class SsmStore implements Store {
       `DeleteParameter ${this.parameter(name)}`,
     )
   }
+}
+
+export const ssmStore: StoreDescriptor = {
+  kind: 'ssm',
+  summary: 'AWS SSM Parameter Store: SecureString for secrets, String for fixed config',
+  settings: {
+    ...AWS_SETTINGS,
+    kms_key: text.describe('the KMS key of SecureString parameters (default aws/ssm)'),
+  },
+  capabilities: CAPABILITIES,
+  open(settings, context) {
+    const kmsKey = option(settings, 'kms_key')
+    return new SsmStore({ ...awsConfig(settings, context), ...(kmsKey ? { kmsKey } : {}) })
+  },
+  externalSecrets: {
+    remoteKey: (prefix, entry) => `/${prefix}/${entry}`,
+    providerSpec: (settings) => esoAws('ParameterStore', settings),
+  },
 }

@@ -6,42 +6,25 @@
  * next version only when the value changed. `read` cannot return values.
  */
 import { mapLimit } from '../lib/concurrency.js'
-import type { Engine } from '../lib/docker.js'
+import { Engine, engineEndpoint } from '../lib/docker.js'
+import { durationMs } from '../lib/duration.js'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
-
-/** Requests in flight at once: enough to be quick, few enough not to swamp a Raft leader. */
-export const ENGINE_CONCURRENCY = 8
-
-/** One version of one entry, as the engine holds it. */
-export interface SwarmVersion {
-  readonly id: string
-  /** the swarm object name, `<prefix>_<entry>_v<N>` */
-  readonly objectName: string
-  readonly entry: string
-  readonly version: number
-  readonly fingerprint: string
-  readonly labels: Readonly<Record<string, string>>
-}
-
-/** A service's reference to a secret, as in its spec. */
-export interface ServiceSecretRef {
-  SecretID: string
-  SecretName: string
-  File?: { Name: string; UID?: string; GID?: string; Mode?: number }
-}
-
-export interface SwarmService {
-  ID: string
-  Version: { Index: number }
-  Spec: {
-    Name: string
-    Labels?: Record<string, string>
-    TaskTemplate: { ContainerSpec?: { Secrets?: ServiceSecretRef[] } } & Record<string, unknown>
-  } & Record<string, unknown>
-  UpdateStatus?: { State?: string; Message?: string }
-}
+import { filesStore } from './files.js'
+import { duration, option, prefix } from './settings.js'
+import { ENGINE_CONCURRENCY, type SwarmService, type SwarmVersion, usersOf } from './swarm-objects.js'
+import { dropStale, rollOut } from './swarm-rollout.js'
+import type {
+  PruneItem,
+  RollReport,
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreDescriptor,
+  StoredSecret,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 
 interface EngineSecret {
   ID: string
@@ -50,15 +33,30 @@ interface EngineSecret {
 
 const MAX_NAME = 64
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: false,
+  versioned: true,
+  labels: true,
+  stage: false,
+  checkAndSet: false,
+  rollsConsumers: true,
+}
+
+const DEFAULT_CONVERGE_MS = 5 * 60_000
+
 export class SwarmStore implements Store {
   readonly kind = 'swarm'
-  readonly capabilities = { localFiles: false, readsValues: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
 
   constructor(
     readonly engine: Engine,
     /** the object-name prefix and hush.project label (the project's name unless the environment sets `prefix`) */
     readonly prefix: string,
+    /** how long a service update may take before hush rolls it back */
+    readonly convergeTimeoutMs = DEFAULT_CONVERGE_MS,
   ) {
     this.location = `swarm ${engine.where} (${prefix}_*)`
   }
@@ -196,16 +194,120 @@ export class SwarmStore implements Store {
       this.engine.call('DELETE', `/secrets/${v.id}`, undefined, [200, 204, 404]),
     )
   }
+
+  /** Put the values in (a version per new fingerprint) and move every service that mounts an older version onto them. */
+  roll(entries: readonly WriteEntry[], progress?: (line: string) => void): Promise<RollReport> {
+    return rollOut(this, entries, { timeoutMs: this.convergeTimeoutMs, ...(progress ? { progress } : {}) })
+  }
+
+  /** Delete the versions of these entries that do not hold the kept fingerprint and that no service mounts. */
+  dropStale(keep: ReadonlyMap<string, string>): Promise<string[]> {
+    return dropStale(this, keep)
+  }
+
+  async planPrune(
+    declared: ReadonlySet<string>,
+    keep: ReadonlyMap<string, string>,
+    held: ReadonlySet<string>,
+  ): Promise<{ items: PruneItem[]; apply(): Promise<void> }> {
+    const mounted = usersOf(await this.services())
+    const items: PruneItem[] = []
+    const drop: SwarmVersion[] = []
+    for (const v of await this.versions()) {
+      const undeclared = !declared.has(v.entry)
+      const stale = keep.has(v.entry) && keep.get(v.entry) !== v.fingerprint && !held.has(v.entry)
+      if (!undeclared && !stale) continue
+      const users = mounted.get(v.id)
+      const reason = undeclared ? 'not in hush.yaml' : 'superseded'
+      items.push({ entry: v.entry, object: v.objectName, reason, ...(users ? { usedBy: [...users] } : {}) })
+      if (!users) drop.push(v)
+    }
+    return { items, apply: () => this.removeVersions(drop) }
+  }
+
+  /**
+   * What is wrong with the consumers: services mounting versions that no longer exist, this
+   * project's services lacking an entry they should consume (`expected`: service → entries), and
+   * secret names other files reference (`referenced`: file → names) that the swarm does not hold.
+   */
+  async consumerProblems(
+    expected: ReadonlyMap<string, readonly string[]>,
+    referenced: ReadonlyMap<string, readonly string[]>,
+  ): Promise<{ consumers: number; problems: string[] }> {
+    const [services, all] = await Promise.all([
+      this.services(),
+      this.engine.call<{ ID: string; Spec: { Name: string } }[]>('GET', '/secrets').then((r) => r.body),
+    ])
+    const ids = new Set(all.map((s) => s.ID))
+    const names = new Set(all.map((s) => s.Spec.Name))
+    const problems: string[] = []
+    const refsOf = (s: SwarmService) => s.Spec.TaskTemplate.ContainerSpec?.Secrets ?? []
+    for (const s of services)
+      for (const ref of refsOf(s))
+        if (!ids.has(ref.SecretID))
+          problems.push(`service ${s.Spec.Name} mounts ${ref.SecretName}, which no longer exists`)
+    // a service is this project's when it mounts one of its versions (a shared swarm runs other projects' too)
+    const ours = new Set((await this.versions()).map((v) => v.id))
+    const mine = services.filter((s) => refsOf(s).some((r) => ours.has(r.SecretID)))
+    for (const [name, entries] of expected)
+      for (const s of mine.filter((s) => s.Spec.Name === name || s.Spec.Name.endsWith(`_${name}`))) {
+        const mounted = new Set(refsOf(s).map((r) => r.File?.Name))
+        const lacking = entries.filter((e) => !mounted.has(e))
+        if (lacking.length > 0)
+          problems.push(
+            `service ${s.Spec.Name} does not mount ${lacking.join(', ')} (hush.yaml services.${name})`,
+          )
+      }
+    for (const [file, wanted] of referenced) {
+      const absent = wanted.filter((n) => !names.has(n))
+      if (absent.length > 0)
+        problems.push(`${file} names swarm secrets that do not exist: ${absent.join(', ')}`)
+    }
+    return { consumers: services.length, problems }
+  }
+
+  /** The object each entry is (or will be) at: the version holding its fingerprint, or the next one. */
+  async places(
+    entries: readonly { readonly name: string; readonly fingerprint: string }[],
+  ): Promise<Map<string, { object: string; existing: boolean }>> {
+    const versions = await this.versions()
+    const out = new Map<string, { object: string; existing: boolean }>()
+    for (const e of entries) {
+      const mine = versions.filter((v) => v.entry === e.name)
+      const same = mine.find((v) => v.fingerprint === e.fingerprint)
+      const last = mine.at(-1)
+      out.set(e.name, {
+        object: same?.objectName ?? this.objectName(e.name, (last?.version ?? 0) + 1),
+        existing: same !== undefined && last?.fingerprint !== e.fingerprint,
+      })
+    }
+    return out
+  }
 }
 
-/** Secret id → names of the services that mount it. */
-export function usersOf(services: readonly SwarmService[]): Map<string, Set<string>> {
-  const users = new Map<string, Set<string>>()
-  for (const s of services)
-    for (const ref of s.Spec.TaskTemplate.ContainerSpec?.Secrets ?? []) {
-      const set = users.get(ref.SecretID) ?? new Set<string>()
-      set.add(s.Spec.Name)
-      users.set(ref.SecretID, set)
-    }
-  return users
+/**
+ * A swarm environment keeps its values in a local files store (its record: Swarm never returns a
+ * value, and derived secrets and key rings need them) and distributes them to the swarm.
+ */
+export const swarmStore: StoreDescriptor = {
+  ...filesStore,
+  kind: 'swarm',
+  summary: 'Docker Swarm secrets <prefix>_<entry>_v<N>; values recorded in a local files store',
+  settings: {
+    path: filesStore.settings.path!,
+    prefix: prefix.describe(
+      'the secret-name prefix and hush.project label (default: the project name; no "/")',
+    ),
+    converge_timeout: duration.describe(
+      'how long a service update may take before hush rolls it back (default 5m)',
+    ),
+  },
+  target(settings, context) {
+    const timeout = option(settings, 'converge_timeout')
+    return new SwarmStore(
+      new Engine(engineEndpoint(context.processEnv)),
+      option(settings, 'prefix') ?? context.project,
+      timeout ? durationMs(timeout) : DEFAULT_CONVERGE_MS,
+    )
+  },
 }

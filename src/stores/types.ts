@@ -4,6 +4,9 @@
  * `read`.
  */
 
+import type { z } from 'zod'
+import type { Fingerprinter } from '../lib/fingerprint.js'
+
 /** A secret value as stored: text (keys are PEM). */
 export type SecretValue = string
 
@@ -46,11 +49,24 @@ export interface BackingPath {
   readonly name?: string
 }
 
+/** What a backend can do; core asks for these and never compares store kinds. */
 export interface StoreCapabilities {
   /** Values live in local files that `check` can inspect for mode, owner and git status. */
   readonly localFiles: boolean
-  /** `read` returns values (false for Swarm, which never hands a value back) */
-  readonly readsValues?: boolean
+  /** One file per entry in a directory, the Docker-secrets layout a container can mount. */
+  readonly secretFiles: boolean
+  /** `read` returns values (false for Swarm, which never hands a value back). */
+  readonly returnsValues: boolean
+  /** The backend keeps older versions beside the current one. */
+  readonly versioned: boolean
+  /** hush's metadata (fingerprint, version, source) travels with the value on the backend. */
+  readonly labels: boolean
+  /** `stage` puts a value beside the current one without making it current (AWSPENDING). */
+  readonly stage: boolean
+  /** Metadata updates are check-and-set (an etag or a version), so concurrent writers cannot both win. */
+  readonly checkAndSet: boolean
+  /** Distributing to it moves its consumers onto the new values (swarm services, k8s rollouts). */
+  readonly rollsConsumers: boolean
 }
 
 export interface Store {
@@ -73,4 +89,103 @@ export interface Store {
   stage?(name: string, value: SecretValue, meta: WriteMeta): Promise<void>
   /** Local files behind the store (only when `capabilities.localFiles`). */
   backingPaths?(): Promise<BackingPath[]>
+  /**
+   * Stores that roll consumers: put the values in and move every consumer onto them, waiting until
+   * they converge (a consumer that does not is rolled back and the call fails).
+   */
+  roll?(entries: readonly WriteEntry[], progress?: (line: string) => void): Promise<RollReport>
+  /** Versioned stores: delete the versions of these entries (entry → kept fingerprint) that no consumer uses. */
+  dropStale?(keep: ReadonlyMap<string, string>): Promise<string[]>
+  /**
+   * Versioned stores: what prune would delete — versions of undeclared entries, and versions of
+   * declared ones other than the kept fingerprint unless an open job holds the entry — and a way to.
+   */
+  planPrune?(
+    declared: ReadonlySet<string>,
+    keep: ReadonlyMap<string, string>,
+    held: ReadonlySet<string>,
+  ): Promise<{ items: PruneItem[]; apply(): Promise<void> }>
+  /**
+   * Stores that roll consumers: what is wrong with them (consumers of missing versions, consumers
+   * lacking entries `expected` says they consume, names `referenced` elsewhere that do not exist).
+   */
+  consumerProblems?(
+    expected: ReadonlyMap<string, readonly string[]>,
+    referenced: ReadonlyMap<string, readonly string[]>,
+  ): Promise<{ consumers: number; problems: string[] }>
+  /** Versioned stores: the object each entry is (or will be) at, and whether that is an older version coming back. */
+  places?(
+    entries: readonly { readonly name: string; readonly fingerprint: string }[],
+  ): Promise<Map<string, { object: string; existing: boolean }>>
+}
+
+/** A version (or entry) prune would delete, or keep because a consumer still uses it. */
+export interface PruneItem {
+  readonly entry: string
+  readonly object: string
+  readonly reason: 'not in hush.yaml' | 'superseded'
+  /** the consumers that still use it: kept */
+  readonly usedBy?: readonly string[]
+}
+
+export interface RollReport {
+  /** objects created */
+  readonly created: string[]
+  /** consumers moved onto the new values */
+  readonly services: string[]
+}
+
+/** The part of an environment in hush.yaml a store reads (core's EnvironmentSpec is one). */
+export interface StoreSettings {
+  readonly name: string
+  readonly store: string
+  /** absolute path, for stores that live in a local file or directory */
+  readonly path?: string
+  readonly options: Readonly<Record<string, unknown>>
+}
+
+/** What opening a store may need beyond its settings. */
+export interface StoreContext {
+  readonly fingerprint: Fingerprinter
+  /** maps a store entry to its env name (dotenv keys) */
+  readonly envNameOf?: (name: string) => string
+  /** the process environment (credentials: VAULT_ADDR, VAULT_TOKEN, …) */
+  readonly processEnv: Readonly<Record<string, string | undefined>>
+  /** the project's name (default prefixes and object names) */
+  readonly project: string
+  /** age recipients of sealed stores (hush.yaml's seal.recipients) */
+  readonly sealRecipients: readonly string[]
+}
+
+/** How External Secrets Operator reads what a store writes (`hush export external-secrets`). */
+export interface ExternalSecretsProvider {
+  /** the remote key of an entry, as the store names it */
+  remoteKey(prefix: string, entry: string): string
+  /** the `spec.provider` block of a SecretStore, filled from the settings where given */
+  providerSpec(settings: StoreSettings | undefined): Record<string, unknown>
+  /** the property of the remote value holding the secret (vault's `{ value }`) */
+  readonly property?: string
+}
+
+/**
+ * One backend, as the registry (stores/registry.ts) knows it. Adding a store is one file exporting
+ * a descriptor, one line in the registry, and its contract test.
+ */
+export interface StoreDescriptor {
+  readonly kind: string
+  /** one line for --help and docs */
+  readonly summary: string
+  /** the keys of an environment in hush.yaml this store reads, each with its schema and description */
+  readonly settings: Readonly<Record<string, z.ZodType>>
+  readonly capabilities: StoreCapabilities
+  /** for stores kept in a local file or directory: the path when hush.yaml gives none */
+  defaultPath?(envName: string): string
+  /** which local layout the runtime library (`hush run`, loadSecrets) reads, when it can */
+  readonly runtimeLayout?: 'files' | 'dotenv'
+  /** the environment's own store, where hush keeps its values */
+  open(settings: StoreSettings, context: StoreContext): Store
+  /** where the environment's values are distributed to beyond its own store (the swarm) */
+  target?(settings: StoreSettings, context: StoreContext): Store
+  /** External Secrets Operator's reading of this store, where ESO has a provider for it */
+  readonly externalSecrets?: ExternalSecretsProvider
 }

@@ -8,7 +8,18 @@
  */
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
-import type { SecretValue, Store, StoredSecret, WriteEntry, WriteMeta } from './types.js'
+import { option, prefix, prefixOf, required, text } from './settings.js'
+import type {
+  SecretValue,
+  Store,
+  StoreCapabilities,
+  StoreContext,
+  StoreDescriptor,
+  StoredSecret,
+  StoreSettings,
+  WriteEntry,
+  WriteMeta,
+} from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface VaultConfig {
@@ -31,9 +42,20 @@ interface KvMetadata {
   custom_metadata: Record<string, string> | null
 }
 
+const CAPABILITIES: StoreCapabilities = {
+  localFiles: false,
+  secretFiles: false,
+  returnsValues: true,
+  versioned: true,
+  labels: true,
+  stage: false,
+  checkAndSet: true,
+  rollsConsumers: false,
+}
+
 export class VaultStore implements Store {
   readonly kind = 'vault'
-  readonly capabilities = { localFiles: false }
+  readonly capabilities = CAPABILITIES
   readonly location: string
   private token: string | undefined
 
@@ -188,4 +210,51 @@ export class VaultStore implements Store {
   async remove(name: string): Promise<void> {
     await this.send('DELETE', this.path('metadata', name))
   }
+}
+
+/** Vault settings: hush.yaml (address, mount, prefix, namespace) over VAULT_ADDR / VAULT_TOKEN / VAULT_ROLE_ID + VAULT_SECRET_ID. */
+function vaultConfig(settings: StoreSettings, context: StoreContext): VaultConfig {
+  const pe = context.processEnv
+  const address = required(
+    settings,
+    option(settings, 'address') ?? pe.VAULT_ADDR,
+    'Vault address',
+    'set VAULT_ADDR, or address: https://vault.example:8200 on the environment',
+  ).replace(/\/+$/, '')
+  const namespace = option(settings, 'namespace') ?? pe.VAULT_NAMESPACE
+  return {
+    address,
+    mount: option(settings, 'mount') ?? 'secret',
+    prefix: prefixOf(settings, context.project),
+    ...(pe.VAULT_TOKEN ? { token: pe.VAULT_TOKEN } : {}),
+    ...(pe.VAULT_ROLE_ID && pe.VAULT_SECRET_ID
+      ? { approle: { roleId: pe.VAULT_ROLE_ID, secretId: pe.VAULT_SECRET_ID } }
+      : {}),
+    ...(namespace ? { namespace } : {}),
+  }
+}
+
+export const vaultStore: StoreDescriptor = {
+  kind: 'vault',
+  summary: 'HashiCorp Vault KV v2: one secret per entry, check-and-set writes',
+  settings: {
+    prefix: prefix.describe('the path under the mount (default <project>/<env>)'),
+    address: text.describe('the server address (default VAULT_ADDR)'),
+    namespace: text.describe('the Vault namespace (default VAULT_NAMESPACE)'),
+    mount: text.describe('the KV v2 mount (default secret)'),
+  },
+  capabilities: CAPABILITIES,
+  open: (settings, context) => new VaultStore(vaultConfig(settings, context)),
+  externalSecrets: {
+    remoteKey: (prefix, entry) => `${prefix}/${entry}`,
+    property: 'value',
+    providerSpec: (settings) => ({
+      vault: {
+        server: (settings && option(settings, 'address')) ?? 'https://vault.example.internal:8200',
+        path: (settings && option(settings, 'mount')) ?? 'secret',
+        version: 'v2',
+        auth: { kubernetes: { mountPath: 'kubernetes', role: 'external-secrets' } },
+      },
+    }),
+  },
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe } from 'vitest'
-import { generateKey } from '../../src/core/seal/age.js'
+import { generateKey } from '../../src/lib/age.js'
 import { SealedStore } from '../../src/stores/sealed.js'
 import { storeContract } from './contract.js'
 

@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process'
 import { promises as fs, realpathSync } from 'node:fs'
 import { join } from 'node:path'
-import { encrypt, findIdentities } from '../../core/seal/age.js'
-import { type Bundle, renderBundle } from '../../core/seal/bundle.js'
 import { mergeBundles, openBundle } from '../../core/seal/seal.js'
+import { encrypt, findIdentities } from '../../lib/age.js'
 import { HushError } from '../../lib/errors.js'
 import { readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
+import { type Bundle, renderBundle } from '../../lib/sealed-bundle.js'
 import { type Ctx, open, worldOf } from '../context.js'
 import { passphraseSource } from './seal.js'
 

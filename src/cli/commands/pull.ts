@@ -1,16 +1,17 @@
-import { copyStore } from '../../core/swarm/copy.js'
+import { distribute } from '../../core/distribute/distribute.js'
+import { endpointOf } from '../../core/distribute/targets.js'
 import { type Ctx, open } from '../context.js'
-import { remoteOf } from './push.js'
 
 /** `hush pull --from swarm`: Swarm never returns values, so pull compares metadata and says so. */
 export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }): Promise<number> {
   const project = await open(ctx)
-  const other = flags.from ? project.manifest.environments.get(flags.from) : undefined
-  if (other) {
+  const source = endpointOf(project, flags.from, 'pull')
+  if (source.store.capabilities.returnsValues) {
     // another environment's readable store (vault, files, dotenv, sealed) into this one
-    const result = await copyStore(
+    const other = { name: source.env }
+    const result = await distribute(
       project,
-      { env: other.name, store: project.storeFor(other) },
+      source,
       { env: project.environment.name, store: project.store },
       { dryRun: flags.dryRun === true },
     )
@@ -25,7 +26,7 @@ export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }):
     ctx.out.document(result)
     return 0
   }
-  const swarm = remoteOf(project, flags.from, 'pull')
+  const swarm = source.store
   const remote = await swarm.list()
   const rows = await Promise.all(
     remote.map(async (r) => {

@@ -1,8 +1,9 @@
 import { type RotateMode, type RotateResult, rotate } from '../../core/rotate/engine.js'
 import { openJobs } from '../../core/rotate/jobs.js'
-import { status } from '../../core/status/status.js'
+import { describePlan, dueTargets, isManual } from '../../core/rotate/plan.js'
 import { HushError } from '../../lib/errors.js'
-import { type Ctx, envFlag, open } from '../context.js'
+import { EXIT_OK, EXIT_PARTIAL } from '../../lib/exit-codes.js'
+import { type Ctx, envFlag, open, worldOf } from '../context.js'
 
 export interface RotateFlags {
   due?: boolean
@@ -30,11 +31,7 @@ export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promis
   let targets = flags.retire !== undefined ? [flags.retire, ...names] : names
   if (flags.due) {
     // overdue secrets start a new job; jobs whose grace window ended are finished
-    const { rows, jobs } = await status(project)
-    const waiting = jobs.filter((j) => j.problem === 'grace-expired-not-revoked').map((j) => j.secret)
-    const overdue = rows
-      .filter((r) => r.state === 'overdue' && !jobs.some((j) => j.secret === r.secret))
-      .map((r) => r.secret)
+    const { resume: waiting, start: overdue } = await dueTargets(project)
     const results = [
       ...(await runAll(ctx, project, waiting, 'resume', flags.dryRun)),
       ...(await runAll(ctx, project, overdue, 'start', flags.dryRun, flags.allowDowntime)),
@@ -62,17 +59,20 @@ async function runAll(
 ): Promise<Outcome[]> {
   const { out } = ctx
   const outcomes: Outcome[] = []
+  if (ctx.opts.yes === true && allowDowntime !== true && !dryRun)
+    out.warn('--yes also accepts downtime where a server holds a single credential (as --allow-downtime)')
+  const failAt = worldOf(ctx).env.HUSH_FAILPOINT
+  // a test hook: HUSH_FAILPOINT=<STATE> (after it is journaled) or before:<STATE> kills the process there
+  const failpoint = failAt
+    ? (point: string) => point === failAt && process.kill(process.pid, 'SIGKILL')
+    : undefined
   for (const name of names) {
     if (dryRun) {
-      const spec = project.manifest.byName.get(name)
-      const keyring = spec?.rotation?.strategy === 'keyring'
-      out.result(
-        `${name}: would ${mode} — ${keyring ? `keyring: new key verifies first (APPLIED), signs at PROMOTED, old key dropped after grace ${spec?.rotation?.grace ?? '0s'}` : 'replace: new value at PROMOTED, derived secrets recomputed'}`,
-      )
+      out.result(`${name}: would ${mode} — ${describePlan(project, name)}`)
       continue
     }
     const spec = project.manifest.byName.get(name)
-    if (mode === 'start' && (spec?.source === 'provided' || spec?.rotation?.strategy === 'manual')) {
+    if (mode === 'start' && isManual(spec)) {
       // a person rotates it: say how; `hush set` records the rotation (new version, rotatedAt, audit)
       out.result(
         `${out.paint.bold(name)}: rotated by hand — issue a new credential at its provider, then run: hush set ${name}${envFlag(project.environment.name)}`,
@@ -89,6 +89,7 @@ async function runAll(
     try {
       const r = await rotate(project, name, mode, {
         allowDowntime: ctx.opts.yes === true || allowDowntime === true,
+        ...(failpoint ? { failpoint } : {}),
       })
       outcomes.push(r)
       out.result(
@@ -120,8 +121,8 @@ async function runAll(
 
 function exitOf(outcomes: readonly Outcome[]): number {
   const failed = outcomes.filter((o) => 'error' in o)
-  if (failed.length === 0) return 0
+  if (failed.length === 0) return EXIT_OK
   if (failed.length === outcomes.length && failed.length === 1)
     return (failed[0] as { error: HushError }).error.exitCode
-  return 4
+  return EXIT_PARTIAL
 }

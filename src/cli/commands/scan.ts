@@ -53,7 +53,7 @@ export async function run(ctx: Ctx, paths: string[], flags: ScanFlags): Promise<
   const world = worldOf(ctx)
   const project = await projectOrNone(ctx)
   const mode = flags.git ? 'git' : flags.staged ? 'staged' : 'files'
-  const root = mode === 'files' ? (project?.manifest.root ?? world.cwd) : gitTop(world.cwd)
+  const root = flags.git || flags.staged ? gitTop(world.cwd) : (project?.manifest.root ?? world.cwd)
   const settings = project ? await projectScanSettings(project, flags.known !== false) : undefined
   for (const env of settings?.unreadable ?? [])
     ctx.out.warn(`the values of ${env} could not be read: known-value mode skips them`)

@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
+import { openBundle, seal, unseal } from '../../core/seal/seal.js'
 import {
   assertRecipient,
   defaultKeyFile,
@@ -8,11 +9,10 @@ import {
   findIdentities,
   generateKey,
   readRecipientsFile,
-} from '../../core/seal/age.js'
-import { renderBundle } from '../../core/seal/bundle.js'
-import { openBundle, seal, unseal } from '../../core/seal/seal.js'
+} from '../../lib/age.js'
 import { HushError, ioError } from '../../lib/errors.js'
 import { writeFileAtomic } from '../../lib/fs-safe.js'
+import { renderBundle } from '../../lib/sealed-bundle.js'
 import { type Ctx, open, worldOf } from '../context.js'
 import { promptHidden } from '../ui/prompt.js'
 

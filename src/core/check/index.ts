@@ -1,6 +1,7 @@
 /** `hush check`: every rule over one environment, as a list of findings. */
 import { relative } from 'node:path'
 import { mapLimit } from '../../lib/concurrency.js'
+import { descriptorOf } from '../../stores/registry.js'
 import type { Store } from '../../stores/types.js'
 import { isRequiredIn, membersOf, primaryMember } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
@@ -164,7 +165,8 @@ async function reusedAcrossEnvironments(
   const here = new Map<string, string>()
   for (const [fp, names] of fingerprintsHere) for (const n of names) here.set(n, fp)
   for (const other of manifest.environments.values()) {
-    if (other.name === environment.name || (other.store !== 'files' && other.store !== 'dotenv')) continue
+    // local stores only: reading every remote one would be slow and need its credentials
+    if (other.name === environment.name || !descriptorOf(other.store).capabilities.localFiles) continue
     const otherStore = project.storeFor(other)
     if (otherStore.location === store.location) continue // one store shared by two environments is not reuse
     // an environment that distributes to the other (or receives from it) mirrors it by design

@@ -9,20 +9,15 @@ import { engineEndpoint, engineGet } from '../../lib/docker.js'
 import { HushError } from '../../lib/errors.js'
 import { gitRoot, ignoredPaths } from '../../lib/git.js'
 import { permissionProblems } from '../check/files.js'
+import { distribute } from '../distribute/distribute.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
-import { copyStore } from '../swarm/copy.js'
 import { composeFiles } from './compose-files.js'
-import { swarmProbes } from './swarm.js'
+import { consumerProbes } from './consumers.js'
+import type { Probe } from './types.js'
 
-export type ProbeStatus = 'ok' | 'warn' | 'fail' | 'skip'
-export interface Probe {
-  readonly check: string
-  readonly status: ProbeStatus
-  readonly message: string
-  readonly hint?: string
-}
+export type { Probe, ProbeStatus } from './types.js'
 
 /**
  * A value base64-encoded twice (a Kubernetes classic): decoding it once gives
@@ -94,8 +89,9 @@ async function storeProbes(project: Project): Promise<Probe[]> {
     const root = await gitRoot(store.location)
     if (!root) probes.push({ check: 'git ignore', status: 'skip', message: 'not inside a git work tree' })
     else {
-      const probe =
-        environment.store === 'files' ? join(store.location, '.hush-doctor-probe') : store.location
+      const probe = store.capabilities.secretFiles
+        ? join(store.location, '.hush-doctor-probe')
+        : store.location
       const ignored = await ignoredPaths(root, [probe])
       probes.push(
         ignored.size > 0
@@ -161,8 +157,7 @@ async function dockerProbes(project: Project): Promise<Probe[]> {
       },
     ]
   const swarm = info.Swarm?.LocalNodeState ?? 'inactive'
-  const services =
-    swarm === 'active' && project.environment.store === 'swarm' ? await swarmProbes(project) : []
+  const services = swarm === 'active' && project.target ? await consumerProbes(project, project.target) : []
   return [
     { check: 'docker engine', status: 'ok', message: `engine reachable at ${where}` },
     {
@@ -183,7 +178,7 @@ async function mirrorProbes(project: Project): Promise<Probe[]> {
     const check = `mirror ${name}`
     try {
       // the push plan itself: what `hush push` would create or update there
-      const plan = await copyStore(
+      const plan = await distribute(
         project,
         { env, store: project.store },
         { env: name, store: project.storeFor(project.manifest.environments.get(name)!) },

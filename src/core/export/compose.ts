@@ -9,11 +9,11 @@
 import { dirname, relative } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import { envNameOf } from '../../lib/names.js'
+import type { Store } from '../../stores/types.js'
 import { membersOf } from '../manifest/members.js'
 import { ownerOfEntry } from '../manifest/rules.js'
 import type { Manifest } from '../manifest/types.js'
 import type { Project } from '../project.js'
-import { swarmOf } from '../swarm/target.js'
 
 export interface ComposeOverride {
   services: Record<string, { secrets: string[]; environment: Record<string, string> }>
@@ -37,10 +37,19 @@ export function entriesOf(
   return out
 }
 
+/** The object each entry's newest pushed version is, in a versioned target. */
+async function pushedObjects(target: Store): Promise<Map<string, string>> {
+  const held = await target.list()
+  const places =
+    (await target.places?.(held.map((s) => ({ name: s.name, fingerprint: s.fingerprint })))) ?? new Map()
+  return new Map([...places].map(([entry, place]) => [entry, place.object]))
+}
+
 /** The override for the project's environment, written to `outFile` (paths are relative to its directory). */
 export async function composeOverride(project: Project, outFile: string): Promise<ComposeOverride> {
   const { manifest, environment } = project
-  if (environment.store !== 'files' && environment.store !== 'swarm')
+  const { store, target } = project
+  if (!store.capabilities.secretFiles)
     throw new HushError(
       'HUSH_E_STORE_UNSUPPORTED',
       `export compose mounts secret files (files stores) or swarm secrets (swarm); ${environment.name} uses ${environment.store}`,
@@ -50,7 +59,8 @@ export async function composeOverride(project: Project, outFile: string): Promis
     throw new HushError('HUSH_E_USAGE', `${manifest.file} declares no services: nothing to mount`, {
       hint: 'add services: { api: [session_key, database_url] } to hush.yaml',
     })
-  const swarm = environment.store === 'swarm' ? await swarmOf(project).latest() : undefined
+  // a target that rolls consumers (a swarm) holds versioned objects: the override names the pushed ones
+  const pushed = target ? await pushedObjects(target) : undefined
   const base = dirname(outFile)
   const services: ComposeOverride['services'] = {}
   const secrets: ComposeOverride['secrets'] = {}
@@ -61,13 +71,13 @@ export async function composeOverride(project: Project, outFile: string): Promis
       environment: Object.fromEntries(entries.map((e) => [`${e.envName}_FILE`, `/run/secrets/${e.entry}`])),
     }
     for (const { entry } of entries) {
-      if (swarm) {
-        const pushed = swarm.get(entry)
-        if (!pushed)
+      if (pushed) {
+        const object = pushed.get(entry)
+        if (!object)
           throw new HushError('HUSH_E_USAGE', `${entry} has not been pushed to the swarm yet`, {
             hint: `run hush push -e ${environment.name} first; the override names the pushed versions`,
           })
-        secrets[entry] = { external: true, name: pushed.objectName }
+        secrets[entry] = { external: true, name: object }
         continue
       }
       const rel = relative(base, `${environment.path}/${entry}`)

@@ -5,18 +5,19 @@
  * carrying values. Secrets carry hush's labels and a content-hash annotation
  * that a pod template can copy so a rollout restarts pods when values change.
  */
-import { createHash } from 'node:crypto'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
-import { dashedName } from '../../lib/names.js'
-import { option, prefixOf } from '../../stores/settings.js'
+import { contentHash, HASH_ANNOTATION, k8sName } from '../../stores/kubernetes.js'
+import { descriptorOf, STORES } from '../../stores/registry.js'
+import { prefixOf } from '../../stores/settings.js'
+import type { ExternalSecretsProvider } from '../../stores/types.js'
 import { membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { EnvironmentSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { entriesOf } from './compose.js'
 
-export const HASH_ANNOTATION = 'hush.dev/content-hash'
+export { HASH_ANNOTATION }
 
 export interface K8sSecret {
   apiVersion: 'v1'
@@ -30,25 +31,6 @@ export interface K8sSecret {
   }
   stringData?: Record<string, string>
   data?: Record<string, string>
-}
-
-/** A DNS-1123 name from project, environment or service names (`nemo_api` → `nemo-api`). */
-export function k8sName(...parts: string[]): string {
-  const name = parts
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, '-')
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
-  if (!name || name.length > 253)
-    throw new HushError('HUSH_E_UNSAFE_NAME', `cannot make a Kubernetes name from ${parts.join('-')}`)
-  return name
-}
-
-/** sha256 over the sorted entries: the same values give the same hash on every machine. */
-export function contentHash(values: Readonly<Record<string, string>>): string {
-  const h = createHash('sha256')
-  for (const key of Object.keys(values).sort()) h.update(`${key}\0${values[key]}\0`)
-  return h.digest('hex').slice(0, 16)
 }
 
 /** The values of the entries each group holds: the environment, or each `services:` entry. */
@@ -173,9 +155,18 @@ export async function kustomize(project: Project, options: K8sOptions = {}): Pro
   }
 }
 
-/** External Secrets providers; each reads what the hush store of the same name writes. */
-export const ESO_PROVIDERS = ['aws', 'ssm', 'vault', 'gcp', 'azure'] as const
-export type EsoProvider = (typeof ESO_PROVIDERS)[number]
+/** External Secrets providers: the stores ESO can read, each reading what the hush store of that kind writes. */
+export const ESO_PROVIDERS: readonly string[] = STORES.filter((s) => s.externalSecrets).map((s) => s.kind)
+export type EsoProvider = string
+
+function providerOf(kind: EsoProvider): ExternalSecretsProvider {
+  const provider = descriptorOf(kind).externalSecrets
+  if (!provider)
+    throw new HushError('HUSH_E_USAGE', `External Secrets has no provider for ${kind} stores`, {
+      hint: `use one of: ${ESO_PROVIDERS.join(', ')}`,
+    })
+  return provider
+}
 
 /**
  * The environment whose store the provider reads: the exported one when its store is the provider,
@@ -188,50 +179,6 @@ function sourceOf(project: Project, provider: EsoProvider): EnvironmentSpec | un
   )
 }
 
-/**
- * The remote key of an entry as the hush store writes it: `<prefix>/<entry>` (seed 003's
- * `devplatform/prod/db`), `/<prefix>/<entry>` for SSM, and dashed for GCP and Azure, whose names allow no `/`.
- */
-export function remoteKey(provider: EsoProvider, prefix: string, entry: string): string {
-  if (provider === 'gcp' || provider === 'azure') return dashedName(prefix, entry)
-  return provider === 'ssm' ? `/${prefix}/${entry}` : `${prefix}/${entry}`
-}
-
-/** The SecretStore's provider block, filled from the source environment's settings where it has them. */
-function providerSpec(provider: EsoProvider, source: EnvironmentSpec | undefined): Record<string, unknown> {
-  const setting = (key: string, placeholder: string) => (source && option(source, key)) ?? placeholder
-  switch (provider) {
-    case 'aws':
-    case 'ssm':
-      return {
-        aws: {
-          service: provider === 'aws' ? 'SecretsManager' : 'ParameterStore',
-          region: setting('region', 'eu-west-1'),
-          auth: { jwt: { serviceAccountRef: { name: 'external-secrets' } } },
-        },
-      }
-    case 'vault':
-      return {
-        vault: {
-          server: setting('address', 'https://vault.example.internal:8200'),
-          path: setting('mount', 'secret'),
-          version: 'v2',
-          auth: { kubernetes: { mountPath: 'kubernetes', role: 'external-secrets' } },
-        },
-      }
-    case 'gcp':
-      return { gcpsm: { projectID: setting('gcp_project', 'my-gcp-project') } }
-    case 'azure':
-      return {
-        azurekv: {
-          vaultUrl: setting('address', 'https://my-vault.vault.azure.net'),
-          authType: 'WorkloadIdentity',
-          serviceAccountRef: { name: 'external-secrets' },
-        },
-      }
-  }
-}
-
 /** A SecretStore for the provider and one ExternalSecret per group; no values, only remote keys. */
 export function externalSecrets(
   project: Project,
@@ -241,6 +188,7 @@ export function externalSecrets(
   const per = options.per ?? 'env'
   const { manifest, environment } = project
   const storeName = k8sName(manifest.project, environment.name, provider)
+  const eso = providerOf(provider)
   const source = sourceOf(project, provider)
   const prefix = source ? prefixOf(source, manifest.project) : `${manifest.project}/${environment.name}`
   const namespace = options.namespace ? { namespace: options.namespace } : {}
@@ -256,7 +204,7 @@ export function externalSecrets(
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
       metadata: { name: storeName, ...namespace },
-      spec: { provider: providerSpec(provider, source) },
+      spec: { provider: eso.providerSpec(source) },
     },
     ...groupsOf.map(([group, entries]) => {
       const name =
@@ -272,8 +220,8 @@ export function externalSecrets(
           data: entries.map((entry) => ({
             secretKey: entry,
             remoteRef: {
-              key: remoteKey(provider, prefix, entry),
-              ...(provider === 'vault' ? { property: 'value' } : {}),
+              key: eso.remoteKey(prefix, entry),
+              ...(eso.property ? { property: eso.property } : {}),
             },
           })),
         },

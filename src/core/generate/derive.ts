@@ -1,6 +1,10 @@
 /** `derive:` templates: `{{name}}`, `{{name | url}}`, `{{name | base64}}`. */
 import { HushError } from '../../lib/errors.js'
+import { primaryMember } from '../manifest/members.js'
 import { TEMPLATE_REF } from '../manifest/normalize.js'
+import type { Manifest, SecretSpec } from '../manifest/types.js'
+
+type DerivedSpec = Extract<SecretSpec, { source: 'derived' }>
 
 const FILTERS: Record<string, (value: string) => string> = {
   url: encodeURIComponent,
@@ -27,4 +31,28 @@ export function renderTemplate(
       hint: `create the inputs first (\`hush gen\` or \`hush set ${missing[0]}\`)`,
     })
   return out
+}
+
+/** The store entry a derive input reads: a secret's primary entry, or an entry by name (the active role). */
+export function inputEntry(manifest: Manifest, input: string): string {
+  const dep = manifest.byName.get(input)
+  return dep ? primaryMember(dep) : input
+}
+
+/** The inputs of a derived secret that have no value yet. */
+export function missingInputs(
+  manifest: Manifest,
+  spec: DerivedSpec,
+  entryValue: (entry: string) => string | undefined,
+): string[] {
+  return spec.inputs.filter((input) => entryValue(inputEntry(manifest, input)) === undefined)
+}
+
+/** A derived secret's value from the values of the entries its inputs read (gen and rotation both use it). */
+export function derivedValue(
+  manifest: Manifest,
+  spec: DerivedSpec,
+  entryValue: (entry: string) => string | undefined,
+): string {
+  return renderTemplate(spec.name, spec.template, (input) => entryValue(inputEntry(manifest, input)))
 }

@@ -12,7 +12,7 @@ import { isRequiredIn, membersOf, primaryMember } from '../manifest/members.js'
 import { ownerOfEntry } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
-import { renderTemplate } from './derive.js'
+import { derivedValue, missingInputs } from './derive.js'
 import { generate } from './generators.js'
 
 export type GenAction = 'create' | 'regenerate' | 'update' | 'keep' | 'needs-input' | 'optional' | 'blocked'
@@ -132,11 +132,8 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
         break
       case 'derived': {
         // an input is a secret (its current value) or one of its store entries (e.g. the active role)
-        const inputValue = (input: string) => {
-          const dep = manifest.byName.get(input)
-          return values.get(dep ? primaryMember(dep) : input)
-        }
-        const missing = spec.inputs.filter((input) => inputValue(input) === undefined)
+        const entryValue = (entry: string) => values.get(entry)
+        const missing = missingInputs(manifest, spec, entryValue)
         if (missing.length > 0) {
           rows.push({
             secret: spec.name,
@@ -146,7 +143,7 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
           })
           break
         }
-        const value = renderTemplate(spec.name, spec.template, inputValue)
+        const value = derivedValue(manifest, spec, entryValue)
         if (current === value) keep(spec, primary)
         else put(spec, primary, value, current === undefined ? 'create' : 'update', 'derived')
         break

@@ -46,7 +46,7 @@ export async function inferFromSources(root: string, sources: InitSource[]): Pro
   const mounted = new Map<string, string[]>()
   const envKeys: EnvKey[] = []
   for (const t of texts)
-    if (t.kind === 'dotenv')
+    if (t.kind !== 'compose')
       for (const e of parseDotenvExample(t.text))
         envKeys.push({ key: e.key, example: e.value, fromDotenv: true, where: `${t.rel} ${e.key}` })
   for (const { facts } of composes)

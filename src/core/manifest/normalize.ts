@@ -3,8 +3,9 @@
  * uses, collecting rule violations as dotted-path messages.
  */
 import { isAbsolute, resolve } from 'node:path'
+import { durationMs } from '../../lib/duration.js'
 import { envNameOf } from '../../lib/names.js'
-import { durationMs } from './duration.js'
+import { DEFAULT_STORE, descriptorOf } from '../../stores/registry.js'
 import type { RawGenerator, RawManifest, RawSecret } from './schema.js'
 import type {
   EnvironmentSpec,
@@ -13,7 +14,6 @@ import type {
   Manifest,
   RotationPolicy,
   SecretSpec,
-  StoreKind,
 } from './types.js'
 
 const DEFAULT_SIZE: Record<GeneratorKind, number> = {
@@ -156,16 +156,14 @@ function normalizeEnvironments(raw: RawManifest, root: string): Map<string, Envi
   const envs = new Map<string, EnvironmentSpec>()
   const entries = Object.entries(raw.environments ?? { development: {} })
   for (const [name, { store, path, ...options }] of entries) {
-    const kind: StoreKind = store ?? 'files'
-    // a swarm environment keeps its values in a local files store and pushes them to the swarm
-    const local = kind === 'files' || kind === 'dotenv' || kind === 'swarm' || kind === 'sealed'
-    const defaultPath =
-      kind === 'dotenv' ? '.env' : kind === 'sealed' ? `${name}.hush.sealed` : `.secrets/${name}`
+    const kind = store ?? DEFAULT_STORE
+    // stores kept in a local file or directory have a default path; the others ignore path
+    const defaultPath = descriptorOf(kind).defaultPath?.(name)
     const spec: EnvironmentSpec = {
       name,
       store: kind,
       options,
-      ...(local ? { path: resolve(root, path ?? defaultPath) } : {}),
+      ...(defaultPath !== undefined ? { path: resolve(root, path ?? defaultPath) } : {}),
     }
     envs.set(name, spec)
   }

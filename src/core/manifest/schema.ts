@@ -5,7 +5,10 @@
  */
 import { z } from 'zod'
 
-export const DURATION_PATTERN = /^(\d+)(s|m|h|d|w|y)$/
+import { DURATION_PATTERN } from '../../lib/duration.js'
+import { DEFAULT_STORE, STORE_KINDS, STORES } from '../../stores/registry.js'
+
+export { DURATION_PATTERN, STORE_KINDS }
 export const GENERATOR_KINDS = [
   'base64',
   'base64url',
@@ -15,18 +18,6 @@ export const GENERATOR_KINDS = [
   'uuid',
   'ed25519',
   'rsa',
-] as const
-export const STORE_KINDS = [
-  'files',
-  'dotenv',
-  'swarm',
-  'sealed',
-  'k8s',
-  'vault',
-  'aws',
-  'gcp',
-  'azure',
-  'ssm',
 ] as const
 const NAME = /^[a-z0-9_]+$/
 
@@ -87,52 +78,38 @@ const secret = z
   })
   .describe('one secret')
 
+/** Every key a store's descriptor reads, described per store ("files: …; swarm: …"). */
+function storeSettingsShape(): Record<string, z.ZodType> {
+  const byKey = new Map<string, { schema: z.ZodType; said: string[] }>()
+  for (const store of STORES)
+    for (const [key, schema] of Object.entries(store.settings)) {
+      const seen = byKey.get(key) ?? { schema, said: [] }
+      seen.said.push(`${store.kind}: ${schema.description ?? ''}`)
+      byKey.set(key, seen)
+    }
+  return Object.fromEntries(
+    [...byKey].map(([key, { schema, said }]) => [key, schema.optional().describe(said.join('; '))]),
+  )
+}
+
+const storeSettings = storeSettingsShape()
+
 const environment = z.looseObject({
-  store: z.enum(STORE_KINDS).optional().describe('where the values live (default files)'),
+  ...storeSettings,
+  store: z
+    .enum(STORE_KINDS as [string, ...string[]])
+    .optional()
+    .describe(`where the values live (default ${DEFAULT_STORE})`),
   path: z
     .string()
     .optional()
-    .describe('files and swarm: the local directory of values; dotenv: a .env file (relative to hush.yaml)'),
-  prefix: z
-    .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/, { error: 'expected letters, digits, ".", "_", "-" or "/"' })
-    .optional()
-    .describe(
-      'swarm: the secret-name prefix and hush.project label (default: the project name; no "/"); vault: the path under the mount; aws, ssm, gcp, azure: the name prefix (default: <project>/<env>; gcp and azure turn "/", "_" and "." into "-")',
-    ),
-  address: z
-    .string()
-    .optional()
-    .describe(
-      'vault: the server address (default VAULT_ADDR); azure: the Key Vault URL (default AZURE_KEYVAULT_URL)',
-    ),
-  region: z.string().optional().describe('aws, ssm: the region (default AWS_REGION)'),
-  endpoint: z
-    .string()
-    .optional()
-    .describe('aws, ssm, gcp: a custom API endpoint (VPC or private endpoint, LocalStack)'),
-  profile: z.string().optional().describe('aws, ssm: the shared-config profile (default AWS_PROFILE)'),
-  kms_key: z.string().optional().describe('ssm: the KMS key of SecureString parameters (default aws/ssm)'),
-  gcp_project: z
-    .string()
-    .optional()
-    .describe('gcp: the Google Cloud project id (default GOOGLE_CLOUD_PROJECT)'),
-  namespace: z
-    .string()
-    .optional()
-    .describe('k8s: the namespace (default default); vault: the Vault namespace'),
-  name: z.string().optional().describe('k8s: the Secret holding the environment (default <project>-<env>)'),
-  context: z.string().optional().describe('k8s: the kubeconfig context (default the current one)'),
-  mount: z.string().optional().describe('vault: the KV v2 mount (default secret)'),
+    .describe(storeSettings.path?.description ?? 'the local file or directory of values'),
   distribute_to: z
     .array(name('environment name'))
     .optional()
     .describe(
       'environments whose stores mirror this one: hush push without --to copies to them, and rotation distributes to them (staged where the store can, e.g. AWSPENDING)',
     ),
-  converge_timeout: duration
-    .optional()
-    .describe('swarm: how long a service update may take before hush rolls it back (default 5m)'),
 })
 
 const rotator = z.looseObject({ type: z.string() })

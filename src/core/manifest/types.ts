@@ -1,7 +1,7 @@
-import type { GENERATOR_KINDS, STORE_KINDS } from './schema.js'
+import type { StoreSettings } from '../../stores/types.js'
+import type { GENERATOR_KINDS } from './schema.js'
 
 export type GeneratorKind = (typeof GENERATOR_KINDS)[number]
-export type StoreKind = (typeof STORE_KINDS)[number]
 
 export interface GeneratorSpec {
   readonly kind: GeneratorKind
@@ -42,12 +42,10 @@ export type SecretSpec = {
   | { readonly source: 'provided' }
 )
 
-export interface EnvironmentSpec {
-  readonly name: string
-  readonly store: StoreKind
-  /** absolute path for files / dotenv stores */
+/** An environment of hush.yaml: the store it names (a kind of stores/registry.ts) and that store's settings. */
+export interface EnvironmentSpec extends StoreSettings {
+  /** absolute path, for stores kept in a local file or directory */
   readonly path?: string
-  readonly options: Readonly<Record<string, unknown>>
 }
 
 export interface Manifest {

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { ioError } from '../../lib/errors.js'
+import { HushError, ioError } from '../../lib/errors.js'
 import { appendDurable, ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 
 export const STATES = [
@@ -102,6 +102,16 @@ export class Journal {
   async writePending(job: { env: string; secret: string; id: string }, value: string): Promise<void> {
     await ensurePrivateDir(this.dirOf(job.env, job.secret))
     await writeFileAtomic(this.path(job, 'pending'), value)
+  }
+
+  /** The pending value of an open job; its absence means the state directory was damaged. */
+  async requirePending(job: JobRecord): Promise<string> {
+    const value = await this.readPending(job)
+    if (value === undefined)
+      throw new HushError('HUSH_E_STORE_CORRUPT', `the pending value of job ${job.id} is missing`, {
+        hint: `abort the job (hush rotate ${job.secret} --abort) and rotate again`,
+      })
+    return value
   }
 
   async readPending(job: { env: string; secret: string; id: string }): Promise<string | undefined> {

@@ -211,7 +211,45 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   let workers = 0
   const rel = (abs: string) => relative(options.root, abs).split(sep).join('/')
 
-  if (mode === 'files') {
+  if (mode === 'git') {
+    const scanner = buildScanner(spec)
+    const { blobs, large } = historyBlobs(options.root, options.since, maxSize)
+    skipped.large += large
+    const hits: { blob: string; path: string; found: LocatedFinding[] }[] = []
+    await readBlobs(options.root, blobs, (blob, data) => {
+      files++
+      bytes += data.length
+      if (isBinary(data)) {
+        skipped.binary++
+        return
+      }
+      const found = locate(data, scanBuffer(scanner, data))
+      if (found.length > 0) hits.push({ blob: blob.sha, path: blob.path, found })
+      if (files % 500 === 0) options.progress?.(files, blobs.length, bytes)
+    })
+    // one finding per secret and path: the blob whose commit introduced it first
+    const earliest = new Map<string, ScanFinding>()
+    for (const h of hits) {
+      const origin = introducedBy(options.root, h.blob)
+      for (const f of h.found) {
+        const found = finding(f, h.path, origin ?? {})
+        const seen = earliest.get(found.id)
+        if (!seen || (found.date ?? '') < (seen.date ?? '')) earliest.set(found.id, found)
+      }
+    }
+    findings.push(...earliest.values())
+  } else if (mode === 'staged') {
+    const additions = stagedAdditions(options.root)
+    const total = additions.reduce((sum, a) => sum + a.data.length, 0)
+    const scanner = buildScanner(spec, { small: total < SMALL_SCAN_BYTES })
+    for (const staged of additions) {
+      files++
+      bytes += staged.data.length
+      for (const f of locate(staged.data, scanBuffer(scanner, staged.data)))
+        findings.push(finding({ ...f, line: staged.lines[f.line - 1] ?? f.line }, staged.path))
+    }
+  } else {
+    // files: the working tree
     const excluded = (options.exclude ?? []).map((e) => resolve(e))
     const isExcluded = (f: string) => excluded.some((e) => f === e || f.startsWith(e + sep))
     const targets = (options.paths?.length ? options.paths : [options.root]).map((p) =>
@@ -244,43 +282,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       const scanner = buildScanner(spec, { small })
       for (let i = 0; i < list.length; i += 256)
         collect(list.slice(i, i + 256).map((f) => scanFile(scanner, f, maxSize)))
-    }
-  } else if (mode === 'git') {
-    const scanner = buildScanner(spec)
-    const { blobs, large } = historyBlobs(options.root, options.since, maxSize)
-    skipped.large += large
-    const hits: { blob: string; path: string; found: LocatedFinding[] }[] = []
-    await readBlobs(options.root, blobs, (blob, data) => {
-      files++
-      bytes += data.length
-      if (isBinary(data)) {
-        skipped.binary++
-        return
-      }
-      const found = locate(data, scanBuffer(scanner, data))
-      if (found.length > 0) hits.push({ blob: blob.sha, path: blob.path, found })
-      if (files % 500 === 0) options.progress?.(files, blobs.length, bytes)
-    })
-    // one finding per secret and path: the blob whose commit introduced it first
-    const earliest = new Map<string, ScanFinding>()
-    for (const h of hits) {
-      const origin = introducedBy(options.root, h.blob)
-      for (const f of h.found) {
-        const found = finding(f, h.path, origin ?? {})
-        const seen = earliest.get(found.id)
-        if (!seen || (found.date ?? '') < (seen.date ?? '')) earliest.set(found.id, found)
-      }
-    }
-    findings.push(...earliest.values())
-  } else {
-    const additions = stagedAdditions(options.root)
-    const total = additions.reduce((sum, a) => sum + a.data.length, 0)
-    const scanner = buildScanner(spec, { small: total < SMALL_SCAN_BYTES })
-    for (const staged of additions) {
-      files++
-      bytes += staged.data.length
-      for (const f of locate(staged.data, scanBuffer(scanner, staged.data)))
-        findings.push(finding({ ...f, line: staged.lines[f.line - 1] ?? f.line }, staged.path))
     }
   }
   const kept = findings

@@ -4,15 +4,16 @@
  * before it writes, shows the plan by fingerprint, and writes the store in one
  * writeMany; a wrong key, a truncated or a tampered file writes nothing.
  */
+
+import { type DecryptOptions, decrypt, type EncryptOptions, encrypt } from '../../lib/age.js'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
+import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../../lib/sealed-bundle.js'
 import type { WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
 import { membersOf } from '../manifest/members.js'
 import { ownerOfEntry } from '../manifest/rules.js'
 import type { Project } from '../project.js'
-import { type DecryptOptions, decrypt, type EncryptOptions, encrypt } from './age.js'
-import { type Bundle, type BundleEntry, parseBundle, renderBundle } from './bundle.js'
 
 /** Every entry the environment holds, with its metadata (public halves and fixed values included). */
 export async function bundleOf(project: Project): Promise<Bundle> {

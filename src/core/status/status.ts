@@ -1,7 +1,7 @@
 /** `hush status`: version, age and rotation policy of every secret in an environment. */
 
+import { formatAge } from '../../lib/duration.js'
 import type { StoredSecret } from '../../stores/types.js'
-import { formatAge } from '../manifest/duration.js'
 import { isRequiredIn, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { HushError } from '../../lib/errors.js'
+import { HushError } from './errors.js'
 
 type AgeModule = typeof import('age-encryption')
 const age = (): Promise<AgeModule> => import('age-encryption')

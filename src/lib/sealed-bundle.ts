@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto'
 import { parse, stringify } from 'yaml'
-import { HushError } from '../../lib/errors.js'
-import { assertMemberName } from '../../lib/names.js'
+import { HushError } from './errors.js'
+import { assertMemberName } from './names.js'
 
 export interface BundleEntry {
   readonly name: string

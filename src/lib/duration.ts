@@ -1,4 +1,5 @@
-import { DURATION_PATTERN } from './schema.js'
+/** A duration as hush.yaml writes it: a number and a unit (30d, 12h, 90s). */
+export const DURATION_PATTERN = /^(\d+)(s|m|h|d|w|y)$/
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

@@ -7,18 +7,32 @@
  * until each update converges. A service that does not converge is rolled back
  * and the call fails with HUSH_E_DISTRIBUTE.
  */
-import { mapLimit } from '../../lib/concurrency.js'
-import { HushError } from '../../lib/errors.js'
+import { mapLimit } from '../lib/concurrency.js'
+import type { Engine } from '../lib/docker.js'
+import { HushError } from '../lib/errors.js'
 import {
   ENGINE_CONCURRENCY,
   type ServiceSecretRef,
   type SwarmService,
-  type SwarmStore,
   type SwarmVersion,
-} from '../../stores/swarm.js'
-import type { WriteEntry } from '../../stores/types.js'
+} from './swarm-objects.js'
+import type { RollReport, WriteEntry, WriteMeta } from './types.js'
 
-export interface DistributeOptions {
+/** What a rollout needs of the swarm store. */
+interface Swarm {
+  readonly engine: Engine
+  versions(): Promise<SwarmVersion[]>
+  services(): Promise<SwarmService[]>
+  create(
+    name: string,
+    value: string,
+    meta: WriteMeta,
+    previous: SwarmVersion | undefined,
+  ): Promise<SwarmVersion>
+  removeVersions(versions: readonly SwarmVersion[]): Promise<void>
+}
+
+export interface RolloutOptions {
   /** how long a service update may take before it is rolled back */
   readonly timeoutMs: number
   /** called with a line of progress (names only) */
@@ -27,17 +41,10 @@ export interface DistributeOptions {
   readonly pollMs?: number
 }
 
-export interface DistributeReport {
-  /** object names created */
-  readonly created: string[]
-  /** services moved to new versions */
-  readonly services: string[]
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The version each entry should be at: the newest one with its fingerprint, or a new one. */
-async function versionsFor(swarm: SwarmStore, entries: readonly WriteEntry[]) {
+async function versionsFor(swarm: Swarm, entries: readonly WriteEntry[]) {
   const all = await swarm.versions()
   const created: string[] = []
   const target = new Map<string, SwarmVersion>()
@@ -69,11 +76,11 @@ function retarget(
   return changed ? next : undefined
 }
 
-export async function distribute(
-  swarm: SwarmStore,
+export async function rollOut(
+  swarm: Swarm,
   entries: readonly WriteEntry[],
-  options: DistributeOptions,
-): Promise<DistributeReport> {
+  options: RolloutOptions,
+): Promise<RollReport> {
   const { all, target, created } = await versionsFor(swarm, entries)
   const byId = new Map([...all, ...target.values()].map((v) => [v.id, v]))
   const updates: { service: SwarmService; secretIds: string[] }[] = []
@@ -115,10 +122,10 @@ interface Task {
 
 /** Wait until the update completed and every task meant to run runs and mounts the new versions. */
 async function converged(
-  swarm: SwarmStore,
+  swarm: Swarm,
   id: string,
   secretIds: readonly string[],
-  options: DistributeOptions,
+  options: RolloutOptions,
 ): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs
   const filters = encodeURIComponent(JSON.stringify({ service: [id], 'desired-state': ['running'] }))
@@ -142,7 +149,7 @@ async function converged(
 }
 
 /** `docker service rollback`: back to the spec before our update. */
-async function rollback(swarm: SwarmStore, id: string): Promise<void> {
+async function rollback(swarm: Swarm, id: string): Promise<void> {
   const { body: service } = await swarm.engine.call<SwarmService>('GET', `/services/${id}`)
   await swarm.engine.call(
     'POST',
@@ -155,7 +162,7 @@ async function rollback(swarm: SwarmStore, id: string): Promise<void> {
  * Delete the versions of the given entries whose fingerprint is not the one to
  * keep and that no service mounts (REVOKED, abort, push --prune).
  */
-export async function dropStale(swarm: SwarmStore, keep: ReadonlyMap<string, string>): Promise<string[]> {
+export async function dropStale(swarm: Swarm, keep: ReadonlyMap<string, string>): Promise<string[]> {
   const stale = (await swarm.versions()).filter(
     (v) => keep.has(v.entry) && keep.get(v.entry) !== v.fingerprint,
   )

@@ -1,0 +1,225 @@
+/**
+ * The rotation step machine (ROTATION.md): PLANNED → GENERATED → APPLIED → VERIFIED → DISTRIBUTED
+ * → PROMOTED → GRACE → REVOKED. Each step probes before acting and is journaled after its side
+ * effect, so a killed job resumes with the same pending value and never applies twice. Local
+ * changes are the strategy's, server changes the rotator's, values beyond the store the targets'.
+ */
+import { HushError } from '../../lib/errors.js'
+import { gen } from '../generate/gen.js'
+import { generate } from '../generate/generators.js'
+import { primaryMember } from '../manifest/members.js'
+import { sinkNamesOf } from '../manifest/rules.js'
+import type { SecretSpec } from '../manifest/types.js'
+import type { Project } from '../project.js'
+import { History } from './history.js'
+import { type JobRecord, type JobState, Journal, lineOf, progressOf } from './journal.js'
+import { type Detail, JobLog } from './log.js'
+import type { RotationContext, Rotator } from './rotators/types.js'
+import { type Entries, type Strategy, strategyOf } from './strategies/index.js'
+import { RotationTargets } from './targets.js'
+import type { MachineHooks, StepReport } from './types.js'
+import { entriesOf, localValues, promotedValues } from './values.js'
+
+const joined = (...notes: (string | undefined)[]) => notes.filter(Boolean).join('; ') || undefined
+
+export class Machine {
+  private readonly journal: Journal
+  private readonly log: JobLog
+  private readonly strategy: Strategy
+  private readonly targets: RotationTargets
+  private readonly history: History
+  private readonly entries: Entries
+
+  constructor(
+    private readonly project: Project,
+    private readonly spec: SecretSpec,
+    private job: JobRecord,
+    private readonly rotator: Rotator | undefined,
+    private readonly hooks: MachineHooks = {},
+  ) {
+    this.journal = new Journal(project.stateDir)
+    this.log = new JobLog(project, spec.name, hooks)
+    this.strategy = strategyOf(spec)
+    this.targets = new RotationTargets(project)
+    this.history = new History(project.stateDir, project.environment.name, spec.name, job.id)
+    this.entries = entriesOf(project)
+  }
+
+  get current(): JobRecord {
+    return this.job
+  }
+
+  get steps(): StepReport[] {
+    return this.log.steps
+  }
+
+  private async record(state: JobState, detail?: Detail, note?: string): Promise<void> {
+    this.job = await this.log.record(this.job, state, detail, note)
+  }
+
+  private pending(): Promise<string> {
+    return this.journal.requirePending(this.job)
+  }
+
+  private current_(): Promise<string | undefined> {
+    return this.project.store.read(primaryMember(this.spec))
+  }
+
+  /** What a rotator call sees: the values, and what its plan() decided when the job started. */
+  private ctx(pending: string, current: string | undefined): RotationContext {
+    const planned = lineOf(this.job, 'PLANNED')?.detail ?? {}
+    return {
+      pending,
+      current,
+      job: Object.fromEntries(Object.entries(planned).map(([k, v]) => [k, String(v)])),
+    }
+  }
+
+  private promoted(value: string): Promise<Record<string, string>> {
+    return promotedValues(
+      this.project,
+      this.spec,
+      this.strategy,
+      value,
+      (current) => this.rotator?.promoted?.(this.ctx(value, current)) ?? {},
+    )
+  }
+
+  /** Open the job: note the strategy and the current value's fingerprint. */
+  async plan(): Promise<void> {
+    const current = await this.current_()
+    await this.record('PLANNED', {
+      strategy: this.strategy.name,
+      ...(current !== undefined ? { from: this.project.fingerprint(current) } : {}),
+      ...(await this.rotator?.plan?.({ current })),
+    })
+  }
+
+  /** Run the next steps until the job waits (GRACE) or ends; a failing step is journaled as FAILED. */
+  async advance(graceOverride?: number): Promise<void> {
+    try {
+      while (await this.step(graceOverride));
+    } catch (err) {
+      const code = err instanceof HushError ? err.code : 'HUSH_E_INTERNAL'
+      await this.record('FAILED', { step: progressOf(this.job), code })
+      throw err
+    }
+  }
+
+  /** Take the next step; false when the job waits or has ended. */
+  private async step(graceOverride?: number): Promise<boolean> {
+    const { spec, project, strategy, rotator, entries, targets } = this
+    const fp = project.fingerprint
+    switch (progressOf(this.job)) {
+      case 'PLANNED': {
+        // reuse a pending value a killed run already stored; never regenerate
+        const value =
+          (await this.journal.readPending(this.job)) ??
+          (spec.source === 'generated' ? generate(spec.generator).value : '')
+        await this.journal.writePending(this.job, value)
+        await this.record('GENERATED', { to: fp(value) })
+        return true
+      }
+      case 'GENERATED': {
+        const value = await this.pending()
+        const accepted = await strategy.apply(spec, entries, value)
+        const sent = Object.keys(accepted).length > 0 ? await targets.send(accepted) : undefined
+        // a server rotator makes the new credential valid beside the current one
+        const applied = await rotator?.apply(this.ctx(value, await this.current_()))
+        const note = strategy.notes.applied
+          ? `${Object.keys(accepted).join(', ')} ${strategy.notes.applied}${sent ? ` (${sent})` : ''}`
+          : applied
+        await this.record('APPLIED', { to: fp(value) }, note)
+        return true
+      }
+      case 'APPLIED': {
+        const value = await this.pending()
+        await strategy.verify(spec, entries, value)
+        await rotator?.test(this.ctx(value, undefined))
+        await this.record(
+          'VERIFIED',
+          { to: fp(value) },
+          rotator ? 'logged in with the new credential' : undefined,
+        )
+        return true
+      }
+      case 'VERIFIED': {
+        // the targets get the promoted values now, staged where they can (AWSPENDING); the local store at PROMOTED
+        const note = await targets.send(await this.promoted(await this.pending()), { stage: true })
+        const sinks = [
+          `${project.environment.store} ${project.store.location}`,
+          ...sinkNamesOf(project.environment),
+        ]
+        await this.record('DISTRIBUTED', { sinks: sinks.join(', ') }, note)
+        return true
+      }
+      case 'DISTRIBUTED': {
+        const value = await this.pending()
+        const current = await this.current_()
+        if (current !== undefined && current !== value) await this.history.keep(current)
+        await strategy.promote(spec, entries, value, current)
+        // entries that flip with the value (the active database role), written after it
+        for (const [entry, v] of Object.entries(rotator?.promoted?.(this.ctx(value, current)) ?? {}))
+          if ((await entries.read(entry)) !== v) await entries.write(entry, v, false)
+        const derived = (await gen(project, { names: [spec.name] })).rows.filter(
+          (r) => r.secret !== spec.name && r.action === 'update',
+        )
+        // the mirrors follow: staged values become current (AWS moves AWSCURRENT)
+        const promoted = await localValues(project, Object.keys(await this.promoted(value)))
+        const mirrored =
+          targets.mirrors.length > 0 ? await targets.send(promoted, { mirrorsOnly: true }) : undefined
+        const graceMs = graceOverride ?? strategy.graceMs(spec, rotator !== undefined)
+        const graceUntil = new Date(project.world.now().getTime() + graceMs).toISOString()
+        const from = lineOf(this.job, 'PLANNED')?.detail?.from
+        const recomputed =
+          derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : undefined
+        await this.record(
+          'PROMOTED',
+          { to: fp(value), graceUntil, ...(from ? { from: String(from) } : {}) },
+          joined(recomputed, mirrored),
+        )
+        return true
+      }
+      case 'PROMOTED':
+        await this.record('GRACE', { until: String(lineOf(this.job, 'PROMOTED')?.detail?.graceUntil ?? '') })
+        return true
+      case 'GRACE': {
+        const until = Date.parse(String(lineOf(this.job, 'GRACE')?.detail?.until ?? 0))
+        if (graceOverride === undefined && until > project.world.now().getTime()) return false // still in grace
+        const value = await this.pending()
+        const verifies = await strategy.revoke(spec, entries, value)
+        if (Object.keys(verifies).length > 0) await targets.send(verifies)
+        const revoked = await rotator?.revoke(this.ctx(value, await this.history.read()))
+        const dropped = await targets.dropStale(
+          await localValues(project, Object.keys(await this.promoted(value))),
+        )
+        await this.history.drop()
+        await this.journal.dropPending(this.job)
+        await this.record('REVOKED', { to: fp(value) }, joined(strategy.notes.revoked ?? revoked, dropped))
+        return false
+      }
+      default:
+        return false
+    }
+  }
+
+  /** Undo what the job did before PROMOTED: the old value stays current, the new key leaves the verify set. */
+  async abort(): Promise<void> {
+    const state = progressOf(this.job)
+    if (this.job.lines.some((l) => l.state === 'PROMOTED'))
+      throw new HushError('HUSH_E_USAGE', `job ${this.job.id} is past PROMOTED: the new value is live`, {
+        hint: `finish it with hush rotate ${this.spec.name} --retire, or rotate again`,
+      })
+    await this.strategy.abort(this.spec, this.entries)
+    const pending = await this.journal.readPending(this.job)
+    if (pending !== undefined && this.targets.any) {
+      // point the swarm's services and the mirrors back at the current values, then drop the versions the job made
+      const current = await localValues(this.project, Object.keys(await this.promoted(pending)))
+      await this.targets.send(current)
+      await this.targets.dropStale(current)
+    }
+    if (pending !== undefined) await this.rotator?.abort(this.ctx(pending, await this.current_()))
+    await this.journal.dropPending(this.job)
+    await this.record('ABORTED', { from: state })
+  }
+}

@@ -1,0 +1,17 @@
+/** replace: the new value becomes current at PROMOTED; derived secrets follow. */
+import type { Strategy } from './types.js'
+
+export const replace: Strategy = {
+  name: 'replace',
+  apply: async () => ({}),
+  verify: async () => {},
+  promoted: (spec, value) => ({ [spec.name]: value }),
+  async promote(spec, entries, value, current) {
+    if (current !== value) await entries.write(spec.name, value, true)
+  },
+  revoke: async () => ({}),
+  abort: async () => {},
+  // a server rotator keeps the old credential valid through the grace window
+  graceMs: (spec, hasRotator) => (hasRotator ? (spec.rotation?.graceMs ?? 0) : 0),
+  notes: { plan: 'replace: new value at PROMOTED, derived secrets recomputed' },
+}

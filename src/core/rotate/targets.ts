@@ -1,0 +1,67 @@
+/**
+ * Where a rotation sends values beyond the environment's own store: its distribution target (a
+ * swarm, whose services roll) and its `distribute_to` mirrors. All writes go through the one
+ * distribution module, so a resumed step writes nothing twice.
+ */
+import type { WriteEntry } from '../../stores/types.js'
+import { type Endpoint, sync } from '../distribute/distribute.js'
+import { sinkNamesOf } from '../manifest/rules.js'
+import type { Project } from '../project.js'
+
+export class RotationTargets {
+  /** the environment's own distribution target (its swarm), if any */
+  readonly own: Endpoint | undefined
+  readonly mirrors: Endpoint[]
+
+  constructor(private readonly project: Project) {
+    const env = project.environment
+    this.own = project.target ? { env: env.name, store: project.target } : undefined
+    this.mirrors = sinkNamesOf(env).map((name) => ({
+      env: name,
+      store: project.storeFor(project.manifest.environments.get(name)!),
+    }))
+  }
+
+  get any(): boolean {
+    return this.own !== undefined || this.mirrors.length > 0
+  }
+
+  entriesOf(values: Readonly<Record<string, string>>): WriteEntry[] {
+    const at = this.project.world.now().toISOString()
+    return Object.entries(values).map(([name, value]) => ({
+      name,
+      value,
+      meta: { fingerprint: this.project.fingerprint(value), source: 'generated' as const, at, rotated: true },
+    }))
+  }
+
+  /**
+   * Send values: to the own target unless `mirrorsOnly`, to every mirror (staged where it can, with
+   * `stage`), and with `stage` to the environment's own store too when it stages (AWSPENDING).
+   */
+  async send(
+    values: Readonly<Record<string, string>>,
+    options: { readonly stage?: boolean; readonly mirrorsOnly?: boolean } = {},
+  ): Promise<string | undefined> {
+    const entries = this.entriesOf(values)
+    const { project } = this
+    const self = { env: project.environment.name, store: project.store }
+    const to = [
+      ...(this.own && !options.mirrorsOnly ? [this.own] : []),
+      ...this.mirrors,
+      ...(options.stage && project.store.capabilities.stage ? [self] : []),
+    ]
+    const notes: string[] = []
+    for (const target of to) notes.push(await sync(target, entries, { stage: options.stage === true }))
+    return notes.join('; ') || undefined
+  }
+
+  /** Delete the own target's versions of these entries other than the kept fingerprints that nothing uses. */
+  async dropStale(values: Readonly<Record<string, string>>): Promise<string | undefined> {
+    const dropStale = this.own?.store.dropStale
+    if (!dropStale) return undefined
+    const keep = new Map(Object.entries(values).map(([entry, v]) => [entry, this.project.fingerprint(v)]))
+    const dropped = await dropStale.call(this.own!.store, keep)
+    return dropped.length > 0 ? `removed ${dropped.join(', ')}` : undefined
+  }
+}

@@ -105,6 +105,17 @@ describe('hush status', () => {
     expect(r.stdout).toMatch(/^hf_token\s+-.*optional$/m)
     expect((await hush(['status', '--check'], { cwd: dir })).code).toBe(0)
   })
+
+  it('an empty HUSH_ENV counts as unset: development, as in the library', async () => {
+    const dir = tmpProject(manifest)
+    await hush(['gen'], { cwd: dir })
+    const r = await hush(['status', '--json'], { cwd: dir, env: { HUSH_ENV: '' } })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).env).toBe('development')
+    const flag = await hush(['status', '--json', '-e', ''], { cwd: dir, env: { HUSH_ENV: '' } })
+    expect(flag.code).toBe(0)
+    expect(JSON.parse(flag.stdout).env).toBe('development')
+  })
 })
 
 describe('errors', () => {

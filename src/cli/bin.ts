@@ -1,5 +1,6 @@
 import module from 'node:module'
 import { realWorld } from '../core/world.js'
+import { EXIT_PROBLEMS } from '../lib/exit-codes.js'
 import { run } from './commands/run.js'
 import { execute } from './execute.js'
 import { parseFastRun } from './run-fast.js'
@@ -35,6 +36,6 @@ start().then(
   },
   (err: unknown) => {
     process.stderr.write(`error [HUSH_E_INTERNAL]: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exitCode = 1
+    process.exitCode = EXIT_PROBLEMS
   },
 )

@@ -1,6 +1,7 @@
 /** Run one command's action with its context, turning errors into messages and exit codes. */
 import type { World } from '../core/world.js'
 import { HushError } from '../lib/errors.js'
+import { EXIT_PROBLEMS } from '../lib/exit-codes.js'
 import type { Ctx } from './context.js'
 import { type GlobalOptions, Output, type Streams } from './ui/output.js'
 
@@ -26,6 +27,6 @@ export async function execute(
     })
     ctx.out.error(internal)
     if (world.env.HUSH_DEBUG && err instanceof Error) streams.stderr.write(`${err.stack}\n`)
-    return 1
+    return EXIT_PROBLEMS
   }
 }

@@ -4,6 +4,14 @@
  */
 import { Command, CommanderError, Option } from 'commander'
 import { realWorld } from '../core/world.js'
+import {
+  describeExitCodes,
+  EXIT_OK,
+  EXIT_OVERDUE,
+  EXIT_PARTIAL,
+  EXIT_PROBLEMS,
+  EXIT_USAGE,
+} from '../lib/exit-codes.js'
 import { open } from './context.js'
 import { type Action, execute } from './execute.js'
 import type { GlobalOptions, Streams } from './ui/output.js'
@@ -26,7 +34,9 @@ function buildProgram(streams: Streams, setAction: (a: Action) => void): Command
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 check found problems, 2 usage or manifest error, 3 status --check found overdue secrets.
+Exit codes:
+${describeExitCodes()}
+
 No command prints a secret value unless asked with get --reveal.`,
     )
 
@@ -82,7 +92,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']))
     .addHelpText(
       'after',
-      '\nExit status 1 when any error-severity finding exists.\nExample:\n  hush check -e production --format sarif > hush.sarif',
+      `\nExit status ${EXIT_PROBLEMS} when any error-severity finding exists.\nExample:\n  hush check -e production --format sarif > hush.sarif`,
     )
     .action((flags) => setAction(async (c) => (await import('./commands/check.js')).run(c, flags)))
 
@@ -131,7 +141,7 @@ No command prints a secret value unless asked with get --reveal.`,
   program
     .command('push')
     .description(
-      "distribute the environment's secrets to its swarm and its distribute_to environments (or the one --to names): a plan by fingerprint (+ create, ~ new version, = same, - remove), applied unless --dry-run; swarm services that mount an older version move to the new one; exit 4 when some targets failed",
+      `distribute the environment's secrets to its swarm and its distribute_to environments (or the one --to names): a plan by fingerprint (+ create, ~ new version, = same, - remove), applied unless --dry-run; swarm services that mount an older version move to the new one; exit ${EXIT_PARTIAL} when some targets failed`,
     )
     .option(
       '--to <store|env>',
@@ -165,7 +175,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .command('scan')
     .argument('[paths...]', 'files or directories (default: the project, or the current directory)')
     .description(
-      "find leaked credentials: built-in rules (AWS, OpenAI, Anthropic, Hugging Face, GitHub, GitLab, Slack, Stripe, Google, Mapbox, Sentry, JWTs, private keys, age identities, URL passwords, password= assignments) and, with a hush.yaml, the project's own values in raw, base64, base64url, URL, hex and JSON form. Exit 1 on new findings",
+      `find leaked credentials: built-in rules (AWS, OpenAI, Anthropic, Hugging Face, GitHub, GitLab, Slack, Stripe, Google, Mapbox, Sentry, JWTs, private keys, age identities, URL passwords, password= assignments) and, with a hush.yaml, the project's own values in raw, base64, base64url, URL, hex and JSON form. Exit ${EXIT_PROBLEMS} on new findings`,
     )
     .option('--git', 'scan every unique blob in git history; findings name the commit that introduced them')
     .option('--since <rev>', 'with --git: only what was added after this revision')
@@ -291,7 +301,7 @@ No command prints a secret value unless asked with get --reveal.`,
   program
     .command('status')
     .description('version, age, rotation policy, next rotation and state of every secret')
-    .option('--check', 'exit 3 when a secret is overdue')
+    .option('--check', `exit ${EXIT_OVERDUE} when a secret is overdue`)
     .action((flags) => setAction(async (c) => (await import('./commands/status.js')).run(c, flags)))
 
   program
@@ -320,9 +330,9 @@ export async function main(argv: readonly string[], streams: Streams, world = re
   try {
     await program.parseAsync(argv as string[], { from: 'user' })
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE
     throw err
   }
-  if (!action) return 0
+  if (!action) return EXIT_OK
   return execute(action, program.opts<GlobalOptions>(), streams, world)
 }

@@ -5,6 +5,7 @@
  */
 import { hostname, userInfo } from 'node:os'
 import { join, relative } from 'node:path'
+import { defaultEnvironment } from '../lib/environment.js'
 import { HushError } from '../lib/errors.js'
 import { type Fingerprinter, fingerprinter, loadFingerprintKey } from '../lib/fingerprint.js'
 import { ensurePrivateDir } from '../lib/fs-safe.js'
@@ -78,7 +79,7 @@ export function runtimeIndexOf(manifest: Manifest): RuntimeIndex {
 
 export async function openProject(world: World, envName: string | undefined): Promise<Project> {
   const manifest = await loadManifest(world.cwd)
-  const environment = selectEnvironment(manifest, envName ?? world.env.HUSH_ENV ?? 'development')
+  const environment = selectEnvironment(manifest, defaultEnvironment(envName, world.env))
   const stateDir = join(manifest.root, '.hush')
   const fingerprint = fingerprinter(await loadFingerprintKey(stateDir))
   await writeRuntimeIndex(manifest.root, runtimeIndexOf(manifest))

@@ -6,6 +6,7 @@
  */
 import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import { parseDotenv, toRecord } from '../lib/dotenv-format.js'
+import { defaultEnvironment } from '../lib/environment.js'
 import { readValueFile } from '../lib/fs-safe.js'
 import { envNameOf } from '../lib/names.js'
 import { type FoundIndex, findRuntimeIndex } from '../lib/runtime-index.js'
@@ -58,7 +59,7 @@ export function chainContext(env: Env, cwd: string): ChainContext {
     production,
     secretsDir: env.HUSH_SECRETS_DIR || '/run/secrets',
     ...(production ? {} : { project: findRuntimeIndex(cwd) }),
-    projectEnv: env.HUSH_ENV || 'development',
+    projectEnv: defaultEnvironment(undefined, env),
     dotenvCache: new Map(),
   }
 }

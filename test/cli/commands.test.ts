@@ -2,6 +2,7 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { EXIT_CODES } from '../../src/lib/exit-codes.js'
 import { hush, tmpProject } from '../helpers/project.js'
 
 const manifest = `version: 1
@@ -104,6 +105,17 @@ describe('hush status', () => {
     expect(r.stdout).toMatch(/^hf_token\s+-.*optional$/m)
     expect((await hush(['status', '--check'], { cwd: dir })).code).toBe(0)
   })
+
+  it('an empty HUSH_ENV counts as unset: development, as in the library', async () => {
+    const dir = tmpProject(manifest)
+    await hush(['gen'], { cwd: dir })
+    const r = await hush(['status', '--json'], { cwd: dir, env: { HUSH_ENV: '' } })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).env).toBe('development')
+    const flag = await hush(['status', '--json', '-e', ''], { cwd: dir, env: { HUSH_ENV: '' } })
+    expect(flag.code).toBe(0)
+    expect(JSON.parse(flag.stdout).env).toBe('development')
+  })
 })
 
 describe('errors', () => {
@@ -155,6 +167,16 @@ describe('errors', () => {
     const dir = tmpProject(manifest)
     expect((await hush(['frobnicate'], { cwd: dir })).code).toBe(2)
     expect((await hush(['check', '--format', 'xml'], { cwd: dir })).code).toBe(2)
+  })
+})
+
+describe('hush --help', () => {
+  it('lists every exit code of the table', async () => {
+    const r = await hush(['--help'], { cwd: tmpProject(manifest) })
+    expect(r.code).toBe(0)
+    const table = r.stdout.slice(r.stdout.indexOf('Exit codes:'))
+    expect(EXIT_CODES.map((e) => e.code)).toEqual([0, 1, 2, 3, 4])
+    for (const e of EXIT_CODES) expect(table).toContain(`\n  ${e.code}  ${e.means}\n`)
   })
 })
 

@@ -1,9 +1,13 @@
-/** SIGKILL `hush gen` at random points: every secret file is afterwards absent or complete, never torn or empty. */
+/**
+ * SIGKILL `hush gen` at random points: every secret file is afterwards absent or complete, never torn or empty.
+ * The kill points come from a seeded PRNG; the test prints the seed, and HUSH_TEST_SEED=<seed> replays it.
+ */
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI, hush, tmpProject } from '../helpers/project.js'
+import { mulberry32, testSeed } from '../helpers/seeded.js'
 
 const COUNT = 1000
 const manifest = `version: 1
@@ -38,6 +42,10 @@ function killAfter(cwd: string, ms: number): Promise<void> {
 
 describe('crash safety of hush gen', () => {
   it('leaves every file absent or complete after SIGKILL at random points, and a rerun finishes the job', async () => {
+    const seed = testSeed()
+    const random = mulberry32(seed)
+    const replay = `HUSH_TEST_SEED=${seed}`
+    console.log(`crash test: seed ${seed} (replay with ${replay})`)
     // calibrate: kill anywhere between process start and the end of an uninterrupted run
     const calibration = tmpProject(manifest)
     const t0 = Date.now()
@@ -47,14 +55,17 @@ describe('crash safety of hush gen', () => {
     const outcomes = { before: 0, midway: 0, after: 0 }
     for (let run = 0; run < runs; run++) {
       const dir = tmpProject(manifest)
-      await killAfter(dir, Math.floor(Math.random() * fullRun))
+      await killAfter(dir, Math.floor(random() * fullRun))
       const store = join(dir, 'secrets')
       let names: string[] = []
       try {
         names = readdirSync(store).filter((n) => !n.startsWith('.'))
       } catch {}
       for (const name of names)
-        expect(complete(name, readFileSync(join(store, name), 'utf8')), `${name} in run ${run}`).toBe(true)
+        expect(
+          complete(name, readFileSync(join(store, name), 'utf8')),
+          `${name} in run ${run} (${replay})`,
+        ).toBe(true)
       outcomes[names.length === 0 ? 'before' : names.length < COUNT + 2 ? 'midway' : 'after']++
       const metaText = (() => {
         try {
@@ -63,19 +74,20 @@ describe('crash safety of hush gen', () => {
           return undefined
         }
       })()
-      if (metaText !== undefined) expect(() => JSON.parse(metaText)).not.toThrow()
+      if (metaText !== undefined) expect(() => JSON.parse(metaText), replay).not.toThrow()
       if (run % 10 === 0) {
         const rerun = await hush(['gen'], { cwd: dir })
-        expect(rerun.code, rerun.stderr).toBe(0)
+        expect(rerun.code, `${replay}: ${rerun.stderr}`).toBe(0)
         const after = readdirSync(store).filter((n) => !n.startsWith('.'))
-        expect(after.length).toBe(COUNT + 2)
-        for (const name of after) expect(complete(name, readFileSync(join(store, name), 'utf8'))).toBe(true)
-        expect((await hush(['audit', 'verify'], { cwd: dir })).code).toBe(0)
+        expect(after.length, replay).toBe(COUNT + 2)
+        for (const name of after)
+          expect(complete(name, readFileSync(join(store, name), 'utf8')), `${name} (${replay})`).toBe(true)
+        expect((await hush(['audit', 'verify'], { cwd: dir })).code, replay).toBe(0)
       }
     }
     console.log(
-      `crash test: a full gen takes ${fullRun} ms; ${runs} SIGKILLs — before any write ${outcomes.before}, mid-write ${outcomes.midway}, after all writes ${outcomes.after}`,
+      `crash test (seed ${seed}): a full gen takes ${fullRun} ms; ${runs} SIGKILLs — before any write ${outcomes.before}, mid-write ${outcomes.midway}, after all writes ${outcomes.after}`,
     )
-    expect(outcomes.midway).toBeGreaterThan(0) // the kills really landed while files were being written
+    expect(outcomes.midway, replay).toBeGreaterThan(0) // the kills really landed while files were being written
   })
 })

@@ -1,12 +1,10 @@
-/** The built-in scan rules: each finds its credential format and none of its look-alikes; every rule stays linear. */
-import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+/** The built-in scan rules: each finds its credential format and none of its look-alikes, on hostile input too. */
 import { describe, expect, it } from 'vitest'
 import { compileAutomaton, runAutomaton } from '../../src/core/scan/automaton.js'
 import { buildScanner, scanBuffer } from '../../src/core/scan/engine.js'
 import { knownPatterns } from '../../src/core/scan/known.js'
 import { BUILTIN_RULES } from '../../src/core/scan/rules.js'
+import { HOSTILE_INPUTS } from '../helpers/hostile-inputs.js'
 import { ALNUM, chars, samples } from '../helpers/tokens.js'
 
 const scanner = buildScanner({ rules: BUILTIN_RULES, known: [] })
@@ -155,33 +153,15 @@ describe('automaton', () => {
   })
 })
 
-describe('hostile input (linear time)', () => {
-  // A rule that backtracks catastrophically runs orders of magnitude slower than this floor; the floor
-  // is far below the measured figures (bench/scan.mjs) so that a loaded CI machine does not trip it.
-  const FLOOR_MB_S = 3
-  const MB = 1024 * 1024
-  const inputs: [string, () => Buffer][] = [
-    [
-      'minified JavaScript',
-      () =>
-        readFileSync(
-          resolve(import.meta.dirname, '../../node_modules/typescript/lib/typescript.js'),
-        ).subarray(0, 4 * MB),
-    ],
-    ['a lock file', () => readFileSync(resolve(import.meta.dirname, '../../package-lock.json'))],
-    ['one long base64 run', () => Buffer.from(randomBytes(3 * MB).toString('base64'))],
-    ['a JWT-prefix storm', () => Buffer.from('eyJ-'.repeat(MB / 4))],
-    ['an assignment storm', () => Buffer.from('password=password='.repeat(MB / 18))],
-    ['a URL storm', () => Buffer.from('a://a:b'.repeat(MB / 7))],
-    ['a key-prefix storm', () => Buffer.from('sk-proj-AKIAghp_xoxb-'.repeat(MB / 22))],
-  ]
-  for (const [name, make] of inputs)
-    it(`${name}: at least ${FLOOR_MB_S} MB/s`, () => {
+describe('hostile input', () => {
+  // these inputs make a backtracking rule run for ever; their throughput is measured by
+  // bench/scan-hostile.mjs (npm run bench:scan-hostile), not here: a unit test asserts no wall-clock figure
+  const planted = samples()
+  for (const [name, make] of HOSTILE_INPUTS)
+    it(`${name}: finishes with no finding, and a credential after it is still found`, () => {
       const buf = make()
-      const t0 = performance.now()
-      scanBuffer(scanner, buf)
-      const mbps = buf.length / MB / ((performance.now() - t0) / 1000)
-      console.log(`scan of ${name} (${(buf.length / MB).toFixed(1)} MB): ${mbps.toFixed(0)} MB/s`)
-      expect(mbps).toBeGreaterThan(FLOOR_MB_S)
+      expect(scanBuffer(scanner, buf)).toEqual([])
+      const tail = Buffer.from(`\n${planted['github-token']}\n`)
+      expect(scanBuffer(scanner, Buffer.concat([buf, tail])).map((f) => f.rule)).toEqual(['github-token'])
     })
 })

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { AuditLog, auditBroken } from '../../core/audit/log.js'
 import { findManifest, manifestNotFound } from '../../core/manifest/load.js'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, worldOf } from '../context.js'
 
 function auditLog(ctx: Ctx): AuditLog {
@@ -20,10 +21,10 @@ export async function run(ctx: Ctx, action: string | undefined, flags: { lines?:
     out.document({ ok: problems.length === 0, entries, problems })
     if (problems.length > 0) {
       if (!out.json) throw auditBroken(problems.length)
-      return 1
+      return EXIT_PROBLEMS
     }
     out.result(`${out.paint.green('OK')} ${entries} entries, hash chain intact`)
-    return 0
+    return EXIT_OK
   }
   if (action !== undefined && action !== 'tail')
     throw new HushError('HUSH_E_USAGE', `unknown audit action "${action}"`, {
@@ -44,5 +45,5 @@ export async function run(ctx: Ctx, action: string | undefined, flags: { lines?:
     ]),
   )
   out.document({ entries })
-  return 0
+  return EXIT_OK
 }

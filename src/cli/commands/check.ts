@@ -1,5 +1,6 @@
 import { check } from '../../core/check/index.js'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, open } from '../context.js'
 import { toSarif } from '../ui/sarif.js'
 import { VERSION } from '../version.js'
@@ -16,7 +17,7 @@ export async function run(ctx: Ctx, flags: { format?: string }): Promise<number>
   for (const w of project.manifest.warnings) ctx.out.warn(w)
   const result = await check(project)
   const { out, streams } = ctx
-  const failed = result.summary.errors > 0 ? 1 : 0
+  const failed = result.summary.errors > 0 ? EXIT_PROBLEMS : EXIT_OK
   if (format === 'json') {
     streams.stdout.write(
       `${JSON.stringify({ findings: result.findings, summary: { env: result.env, ...result.summary } }, null, 2)}\n`,

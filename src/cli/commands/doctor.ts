@@ -1,4 +1,5 @@
 import { doctor } from '../../core/doctor/doctor.js'
+import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, open } from '../context.js'
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -17,5 +18,5 @@ export async function run(ctx: Ctx): Promise<number> {
     if (p.hint) out.line(`     ${paint.dim(`fix: ${p.hint}`)}`)
   }
   out.document({ env: project.environment.name, probes })
-  return probes.some((p) => p.status === 'fail') ? 1 : 0
+  return probes.some((p) => p.status === 'fail') ? EXIT_PROBLEMS : EXIT_OK
 }

@@ -12,6 +12,7 @@ import {
 } from '../../core/export/k8s.js'
 import type { Project } from '../../core/project.js'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { ensurePrivateDir, writeFileAtomic } from '../../lib/fs-safe.js'
 import { type Ctx, open, worldOf } from '../context.js'
 
@@ -66,7 +67,7 @@ async function compose(ctx: Ctx, project: Project, flags: ExportFlags): Promise<
     )
   }
   ctx.out.document(override)
-  return 0
+  return EXIT_OK
 }
 
 /** Secret manifests hold values: written 0600, and to stdout only with --reveal. */
@@ -80,7 +81,7 @@ async function k8s(ctx: Ctx, project: Project, flags: ExportFlags): Promise<numb
         hint: 'add --reveal (e.g. hush export k8s -o - --reveal | kubectl apply -f -), or write a file with -o',
       })
     ctx.streams.stdout.write(text)
-    return 0
+    return EXIT_OK
   }
   const path = resolve(worldOf(ctx).cwd, target)
   await write(path, text, 0o600)
@@ -93,7 +94,7 @@ async function k8s(ctx: Ctx, project: Project, flags: ExportFlags): Promise<numb
     file: path,
     secrets: secrets.map((s) => ({ name: s.metadata.name, hash: s.metadata.annotations[HASH_ANNOTATION] })),
   })
-  return 0
+  return EXIT_OK
 }
 
 async function kustomizeDir(ctx: Ctx, project: Project, flags: ExportFlags): Promise<number> {
@@ -115,7 +116,7 @@ async function kustomizeDir(ctx: Ctx, project: Project, flags: ExportFlags): Pro
     `wrote ${dir}: kustomization.yaml and ${Object.keys(files).length} value file(s) (0600); kubectl apply -k ${dir}`,
   )
   ctx.out.document({ dir, files: Object.keys(files) })
-  return 0
+  return EXIT_OK
 }
 
 async function eso(ctx: Ctx, project: Project, flags: ExportFlags): Promise<number> {
@@ -136,7 +137,7 @@ async function eso(ctx: Ctx, project: Project, flags: ExportFlags): Promise<numb
     await write(path, text, 0o644)
     ctx.out.line(`wrote ${path}: a SecretStore and ${docs.length - 1} ExternalSecret(s)`)
   }
-  return 0
+  return EXIT_OK
 }
 
 type Format = (typeof FORMATS)[number]

@@ -1,4 +1,5 @@
 import { gen } from '../../core/generate/gen.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { type Ctx, envFlag, open } from '../context.js'
 
 export async function run(
@@ -46,5 +47,5 @@ export async function run(
     rows: result.rows,
     needsInput: result.needsInput,
   })
-  return 0
+  return EXIT_OK
 }

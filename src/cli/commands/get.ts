@@ -1,4 +1,5 @@
 import { describeSecret, revealSecret } from '../../core/status/get.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { type Ctx, open } from '../context.js'
 
 export async function run(ctx: Ctx, name: string, flags: { reveal?: boolean }): Promise<number> {
@@ -8,7 +9,7 @@ export async function run(ctx: Ctx, name: string, flags: { reveal?: boolean }): 
     const value = await revealSecret(project, name)
     if (out.json) out.document({ name, env: project.environment.name, value })
     else streams.stdout.write(streams.stdout.isTTY ? `${value}\n` : value)
-    return 0
+    return EXIT_OK
   }
   const info = await describeSecret(project, name)
   const field = (label: string, value: string | number | undefined) => {
@@ -28,5 +29,5 @@ export async function run(ctx: Ctx, name: string, flags: { reveal?: boolean }): 
   field('policy', info.policy)
   field('next', info.nextRotation)
   out.document(info)
-  return 0
+  return EXIT_OK
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { mergeBundles, openBundle } from '../../core/seal/seal.js'
 import { encrypt, findIdentities } from '../../lib/age.js'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import { type Bundle, renderBundle } from '../../lib/sealed-bundle.js'
 import { type Ctx, open, worldOf } from '../context.js'
@@ -50,7 +51,7 @@ async function setup(ctx: Ctx): Promise<number> {
   )
   ctx.out.line(`  .gitattributes: ${PATTERNS.join(', ')} → diff=hush merge=hush (commit it)`)
   ctx.out.line('  .git/config: diff.hush.textconv, merge.hush.driver (each clone runs hush git setup once)')
-  return 0
+  return EXIT_OK
 }
 
 async function opened(ctx: Ctx, file: string): Promise<Bundle> {
@@ -72,7 +73,7 @@ async function textconv(ctx: Ctx, file: string): Promise<number> {
       `# hush sealed bundle (cannot open: ${err instanceof HushError ? err.code : 'error'})\n`,
     )
   }
-  return 0
+  return EXIT_OK
 }
 
 /** git's merge driver: %O base, %A ours (the result goes here), %B theirs. Exit 1 on a conflict. */
@@ -94,9 +95,9 @@ async function merge(ctx: Ctx, base: string, ours: string, theirs: string): Prom
     ctx.streams.stderr.write(
       `hush: both branches changed ${conflicts.join(', ')}; kept ours, resolve with hush set or hush unseal\n`,
     )
-    return 1
+    return EXIT_PROBLEMS
   }
-  return 0
+  return EXIT_OK
 }
 
 export async function run(ctx: Ctx, action: string, args: string[]): Promise<number> {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { writeFileAtomic } from '../../lib/fs-safe.js'
 import { type Ctx, worldOf } from '../context.js'
 
@@ -37,5 +38,5 @@ export async function run(ctx: Ctx, action: string, flags: { force?: boolean }):
   await writeFileAtomic(file, hookScript(), { mode: 0o755 })
   ctx.out.result(`installed ${file}: every commit runs hush scan --staged`)
   ctx.out.document({ installed: file })
-  return 0
+  return EXIT_OK
 }

@@ -8,6 +8,7 @@ import {
 } from '../../core/init/index.js'
 import { MANIFEST_FILE } from '../../core/manifest/load.js'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import { type Ctx, worldOf } from '../context.js'
 
@@ -78,5 +79,5 @@ export async function run(
   for (const w of inference.warnings) out.warn(w)
   out.line('next: review hush.yaml, then run `hush gen` and `hush check`')
   out.document({ manifest: target, ...inference, gitignoreAdded: additions })
-  return 0
+  return EXIT_OK
 }

@@ -2,6 +2,7 @@ import { runChild } from '../../core/inject/child.js'
 import type { SecretsDir } from '../../core/inject/files-dir.js'
 import { Redactor } from '../../core/inject/redact.js'
 import { runValues } from '../../core/inject/values.js'
+import { defaultEnvironment } from '../../lib/environment.js'
 import { HushError } from '../../lib/errors.js'
 import { type Ctx, worldOf } from '../context.js'
 
@@ -30,7 +31,7 @@ export async function run(ctx: Ctx, command: string[], flags: RunFlags): Promise
     env = result.env
     secrets = result.filled.map((name) => ({ name: name.toLowerCase(), value: env[name]! }))
   } else {
-    const values = await runValues(world.cwd, ctx.opts.env ?? world.env.HUSH_ENV ?? 'development', only)
+    const values = await runValues(world.cwd, defaultEnvironment(ctx.opts.env, world.env), only)
     secrets = values.map((v) => ({ name: v.entry, value: v.value }))
     if (flags.files) {
       const { writeSecretsDir } = await import('../../core/inject/files-dir.js')

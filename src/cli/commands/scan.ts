@@ -4,6 +4,7 @@ import { readBaseline, writeBaseline } from '../../core/scan/baseline.js'
 import { projectScanSettings } from '../../core/scan/project-scan.js'
 import { DEFAULT_MAX_SIZE, type ScanFinding, type ScanResult, scan } from '../../core/scan/scan.js'
 import { HushError } from '../../lib/errors.js'
+import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, open, worldOf } from '../context.js'
 import { scanSarif } from '../ui/sarif.js'
 import { VERSION } from '../version.js'
@@ -106,7 +107,7 @@ function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding
   const { stats } = result
   const seconds = stats.ms / 1000
   const mbps = stats.bytes / 1e6 / Math.max(seconds, 1e-3)
-  const code = fresh.length > 0 ? 1 : 0
+  const code = fresh.length > 0 ? EXIT_PROBLEMS : EXIT_OK
   const isNew = new Set(fresh.map((f) => f.id))
   if (format === 'json') {
     streams.stdout.write(

@@ -11,6 +11,7 @@ import {
   readRecipientsFile,
 } from '../../lib/age.js'
 import { HushError, ioError } from '../../lib/errors.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { writeFileAtomic } from '../../lib/fs-safe.js'
 import { renderBundle } from '../../lib/sealed-bundle.js'
 import { type Ctx, open, worldOf } from '../context.js'
@@ -48,7 +49,7 @@ export async function keygen(ctx: Ctx, flags: { output?: string; force?: boolean
     ctx.streams.stderr.write(`wrote ${file} (0600): keep it secret; share the public key it prints\n`)
   ctx.out.result(key.recipient)
   ctx.out.document({ file, recipient: key.recipient })
-  return 0
+  return EXIT_OK
 }
 
 interface SealFlags {
@@ -90,7 +91,7 @@ export async function runSeal(ctx: Ctx, flags: SealFlags): Promise<number> {
     ctx.out.result(
       `re-sealed ${file} for ${options.recipients.length} recipient(s)${options.passphrase ? ' and a passphrase' : ''}`,
     )
-    return 0
+    return EXIT_OK
   }
   const { bytes, bundle } = await seal(project, options)
   const out = flags.output ?? `${project.environment.name}.hush.age`
@@ -108,7 +109,7 @@ export async function runSeal(ctx: Ctx, flags: SealFlags): Promise<number> {
     recipients: options.recipients,
     output: out,
   })
-  return 0
+  return EXIT_OK
 }
 
 async function readFile(path: string): Promise<Buffer> {
@@ -162,5 +163,5 @@ export async function runUnseal(
       : `${result.written} written`,
   )
   out.document(result)
-  return 0
+  return EXIT_OK
 }

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import { setSecret, settableSpec } from '../../core/generate/set.js'
 import { HushError, ioError } from '../../lib/errors.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { stripOneNewline } from '../../lib/newline.js'
 import { type Ctx, open } from '../context.js'
 import { promptHidden, readAll } from '../ui/prompt.js'
@@ -41,5 +42,5 @@ export async function run(ctx: Ctx, name: string, flags: SetFlags): Promise<numb
   for (const row of result.derived)
     out.line(`  ${row.action} ${row.entry} ${row.fingerprint ?? row.note ?? ''}`)
   out.document(result)
-  return 0
+  return EXIT_OK
 }

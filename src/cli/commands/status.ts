@@ -1,4 +1,5 @@
 import { status } from '../../core/status/status.js'
+import { EXIT_OK, EXIT_OVERDUE } from '../../lib/exit-codes.js'
 import { type Ctx, open } from '../context.js'
 
 export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number> {
@@ -35,5 +36,5 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
   }
   out.document(result)
   const problems = result.overdue + result.jobs.filter((j) => j.problem).length
-  return flags.check && problems > 0 ? 3 : 0
+  return flags.check && problems > 0 ? EXIT_OVERDUE : EXIT_OK
 }

@@ -15,7 +15,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -33,7 +43,10 @@ const DOCS = [
 const SHOWN_DIR = '/srv/nemo'
 const NOW = '2026-01-31T00:00:00Z'
 /** A Hugging Face token for `printf %s "$HF_TOKEN" | hush set huggingface_token --stdin`; new every run. */
-const HF_TOKEN = `hf_${randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 34)}`
+const HF_TOKEN = `hf_${randomBytes(48)
+  .toString('base64')
+  .replace(/[^A-Za-z0-9]/g, '')
+  .slice(0, 34)}`
 
 interface Block {
   lang: string
@@ -57,16 +70,16 @@ function blocks(text: string): Block[] {
   const out: Block[] = []
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(\S*)\s*(.*)$/.exec(lines[i])
+    const open = /^(\s*)```(\S*)\s*(.*)$/.exec(lines[i] ?? '')
     if (!open) continue
-    const [, indent, lang, rest] = open
+    const [, indent = '', lang = '', rest = ''] = open
     const attrs: Record<string, string> = {}
-    for (const m of rest.matchAll(/(\w+)=(\S+)/g)) attrs[m[1]] = m[2]
+    for (const [, key = '', value = ''] of rest.matchAll(/(\w+)=(\S+)/g)) attrs[key] = value
     const body: string[] = []
     let j = i + 1
-    while (j < lines.length && !/^\s*```\s*$/.test(lines[j])) {
-      body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j])
-      j++
+    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j] ?? ''); j++) {
+      const line = lines[j] ?? ''
+      body.push(line.startsWith(indent) ? line.slice(indent.length) : line)
     }
     out.push({ lang, attrs, body: body.length ? `${body.join('\n')}\n` : '', line: i + 1 })
     i = j
@@ -82,8 +95,11 @@ function steps(block: Block): Step[] {
     .split('\n')
     .forEach((text, i) => {
       if (text.startsWith('$ ')) out.push({ command: text.slice(2), expected: [], line: block.line + 1 + i })
-      else if (out.length === 0) throw new Error(`line ${block.line + 1 + i}: output before the first $ line`)
-      else out[out.length - 1].expected.push(text.trimEnd())
+      else {
+        const last = out[out.length - 1]
+        if (!last) throw new Error(`line ${block.line + 1 + i}: output before the first $ line`)
+        last.expected.push(text.trimEnd())
+      }
     })
   return out
 }
@@ -106,7 +122,7 @@ function matches(expected: readonly string[], actual: readonly string[]): boolea
     let result: boolean
     if (e === expected.length) result = a === actual.length
     else if (expected[e] === '...') result = go(e + 1, a) || (a < actual.length && go(e, a + 1))
-    else result = a < actual.length && lineMatches(expected[e], actual[a]) && go(e + 1, a + 1)
+    else result = a < actual.length && lineMatches(expected[e] ?? '', actual[a] ?? '') && go(e + 1, a + 1)
     memo.set(key, result)
     return result
   }
@@ -141,15 +157,23 @@ function makeProject(): { dir: string; env: Record<string, string> } {
 }
 
 function writeFile(dir: string, block: Block): void {
-  const path = resolve(dir, block.attrs.file)
+  const path = resolve(dir, block.attrs.file ?? '')
   if (relative(dir, path).startsWith('..')) throw new Error(`line ${block.line}: file= outside the project`)
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, block.body)
 }
 
-function sh(command: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function sh(
+  command: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((done, fail) => {
-    const child = spawn('bash', ['-c', `exec 2>&1\n${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('bash', ['-c', `exec 2>&1\n${command}`], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     child.stdout.on('data', (d) => {
       output += d
@@ -201,9 +225,11 @@ for (const doc of DOCS) {
       }
       if (block.lang !== 'console') continue
       for (const step of steps(block)) {
-        for (const m of step.command.matchAll(/\bhush(?:\s+-\S+(?:\s+\w+)?)*\s+([a-z]+)(?:\s+([a-z][a-z-]+))?/g)) {
-          covered.add(m[1])
-          if (m[2]) covered.add(`${m[1]} ${m[2]}`)
+        for (const [, command = '', sub] of step.command.matchAll(
+          /\bhush(?:\s+-\S+(?:\s+\w+)?)*\s+([a-z]+)(?:\s+([a-z][a-z-]+))?/g,
+        )) {
+          covered.add(command)
+          if (sub) covered.add(`${command} ${sub}`)
         }
         it(`${doc}:${step.line} $ ${step.command}`, async () => {
           expect(step.command, 'a transcript never reveals a value').not.toMatch(/--reveal/)
@@ -255,13 +281,13 @@ describe('docs', () => {
     const broken: string[] = []
     for (const doc of DOCS) {
       const text = read(doc).replace(/```[\s\S]*?```/g, '')
-      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = m[1]
+      for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^[a-z]+:/i.test(target)) continue
         const [path, anchor] = target.split('#')
         const file = path ? resolve(dirname(join(ROOT, doc)), path) : join(ROOT, doc)
         if (!file.startsWith(ROOT) || !existsSync(file)) broken.push(`${doc}: ${target}`)
-        else if (anchor && !headings(file).includes(anchor)) broken.push(`${doc}: ${target} (no such heading)`)
+        else if (anchor && !headings(file).includes(anchor))
+          broken.push(`${doc}: ${target} (no such heading)`)
       }
     }
     expect(broken).toEqual([])
@@ -274,10 +300,12 @@ describe('docs', () => {
 
   it('every command of hush --help is in the README table and in docs/commands.md', () => {
     const help = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' })
-    const names = [...help.split(/^Commands:$/m)[1].matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1])
+    const names = [...(help.split(/^Commands:$/m)[1] ?? '').matchAll(/^ {2}([a-z][a-z-]*)/gm)].map(
+      (m) => m[1] ?? '',
+    )
     expect(names).toContain('gen')
     const exportHelp = execFileSync(process.execPath, [CLI, 'export', '--help'], { encoding: 'utf8' })
-    const formats = /^\s+format\s+(.+)$/m.exec(exportHelp)![1].split(/,\s*|\s+or\s+/)
+    const formats = (/^\s+format\s+(.+)$/m.exec(exportHelp)?.[1] ?? '').split(/,\s*|\s+or\s+/)
     expect(formats).toContain('compose')
     const readme = read('README.md')
     const commands = read('docs/commands.md')
@@ -291,7 +319,7 @@ describe('docs', () => {
 /** GitHub's anchors for the headings of a markdown file. */
 function headings(file: string): string[] {
   return [...readFileSync(file, 'utf8').matchAll(/^#+\s+(.+)$/gm)].map((m) =>
-    m[1]
+    (m[1] ?? '')
       .trim()
       .toLowerCase()
       .replace(/[^\p{L}\p{N}\s_-]/gu, '')

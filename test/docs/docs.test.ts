@@ -23,12 +23,13 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI } from '../helpers/project.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -130,6 +131,11 @@ function matches(expected: readonly string[], actual: readonly string[]): boolea
 }
 
 /** A fresh project made from the README's file blocks, a git work tree; and a HOME and PATH for it. */
+const made: string[] = []
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
+
 function makeProject(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'hush-docs-'))
   const home = mkdtempSync(join(tmpdir(), 'hush-docs-home-'))
@@ -153,6 +159,7 @@ function makeProject(): { dir: string; env: Record<string, string> } {
   }
   execFileSync('git', ['init', '-q'], { cwd: dir, env })
   for (const block of blocks(read('README.md'))) if (block.attrs.file) writeFile(dir, block)
+  made.push(dir, home)
   return { dir, env }
 }
 

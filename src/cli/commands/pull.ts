@@ -1,5 +1,6 @@
 import { distribute } from '../../core/distribute/distribute.js'
 import { endpointOf } from '../../core/distribute/targets.js'
+import { EXIT_OK } from '../../lib/exit-codes.js'
 import { type Ctx, open } from '../context.js'
 
 /** `hush pull --from swarm`: Swarm never returns values, so pull compares metadata and says so. */
@@ -24,7 +25,7 @@ export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }):
       `${c.created} new, ${c.updated} changed, ${c.unchanged} unchanged in ${project.environment.name} from ${other.name}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
     )
     ctx.out.document(result)
-    return 0
+    return EXIT_OK
   }
   const swarm = source.store
   const remote = await swarm.list()
@@ -46,5 +47,5 @@ export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }):
     'Swarm never returns secret values: nothing was imported. The table compares fingerprints; to recover a value, rotate it or `hush set` it.',
   )
   out.document({ env: project.environment.name, source: swarm.location, imported: 0, rows })
-  return 0
+  return EXIT_OK
 }

@@ -33,7 +33,11 @@ const spec = (
   required: 'all',
   source: 'generated',
   generator: { kind: 'base64', size: 32 },
-  rotation: { strategy, mirror: extra.mirror ?? true, ...(extra.graceMs !== undefined ? { graceMs: extra.graceMs } : {}) },
+  rotation: {
+    strategy,
+    mirror: extra.mirror ?? true,
+    ...(extra.graceMs !== undefined ? { graceMs: extra.graceMs } : {}),
+  },
 })
 
 const ring = (old: string) => ({ jwt_primary: old, jwt_previous: old, jwt: old })
@@ -97,8 +101,16 @@ describe('keyring strategy', () => {
   })
 
   it('promoted describes the entries after promotion', () => {
-    expect(keyring.promoted(jwt, 'NEW', 'OLD')).toEqual({ jwt_previous: 'OLD', jwt_primary: 'NEW', jwt: 'NEW' })
-    expect(keyring.promoted(jwt, 'NEW', undefined)).toEqual({ jwt_previous: 'NEW', jwt_primary: 'NEW', jwt: 'NEW' })
+    expect(keyring.promoted(jwt, 'NEW', 'OLD')).toEqual({
+      jwt_previous: 'OLD',
+      jwt_primary: 'NEW',
+      jwt: 'NEW',
+    })
+    expect(keyring.promoted(jwt, 'NEW', undefined)).toEqual({
+      jwt_previous: 'NEW',
+      jwt_primary: 'NEW',
+      jwt: 'NEW',
+    })
   })
 
   it('revoke leaves _previous = the new key and returns it', async () => {

@@ -18,10 +18,18 @@ export class JobLog {
   }
 
   /** Journal the step (then audit it, fingerprints only); the failpoint hook runs on either side. */
-  async record(job: JobRecord, state: JobState, detail?: Detail, note?: string): Promise<JobRecord> {
+  async record(
+    job: JobRecord,
+    state: JobState,
+    journaled: (job: JobRecord) => void,
+    detail?: Detail,
+    note?: string,
+  ): Promise<void> {
     this.hooks.failpoint?.(`before:${state}`)
     const line = { state, at: this.project.world.now().toISOString(), ...(detail ? { detail } : {}) }
     await this.journal.append(job, line)
+    // the caller sees the line at once, so a failure after it (audit, failpoint) names the right step
+    journaled({ ...job, lines: [...job.lines, line] })
     const fp = typeof detail?.to === 'string' ? detail.to : undefined
     const event = {
       action: 'rotate' as const,
@@ -32,6 +40,5 @@ export class JobLog {
     await this.project.audit.append([{ ...event, ...(fp ? { fp } : {}) }], this.project.actor, line.at)
     this.steps.push({ state, ...(note ? { note } : {}) })
     this.hooks.failpoint?.(state)
-    return { ...job, lines: [...job.lines, line] }
   }
 }

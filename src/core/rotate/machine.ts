@@ -54,7 +54,7 @@ export class Machine {
   }
 
   private async record(state: JobState, detail?: Detail, note?: string): Promise<void> {
-    this.job = await this.log.record(this.job, state, detail, note)
+    await this.log.record(this.job, state, (job) => (this.job = job), detail, note)
   }
 
   private pending(): Promise<string> {

@@ -12,11 +12,11 @@ import type { DescribeSecretCommandOutput, SecretsManagerClient, Tag } from '@aw
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
+import { capabilities } from './capabilities.js'
 import { option, prefix, prefixOf, text } from './settings.js'
 import type {
   SecretValue,
   Store,
-  StoreCapabilities,
   StoreContext,
   StoreDescriptor,
   StoredSecret,
@@ -64,16 +64,7 @@ export function awsFailure(service: string, what: string, err: unknown): HushErr
   })
 }
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: true,
-  labels: true,
-  stage: true,
-  checkAndSet: false,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ versioned: true, stage: true })
 
 export class AwsStore implements Store {
   readonly kind = 'aws'

@@ -11,17 +11,10 @@ import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets'
 import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
+import { capabilities } from './capabilities.js'
 import { assertHeldBy, nextLabels, storedOf } from './labels.js'
 import { option, prefix, prefixOf, required, text } from './settings.js'
-import type {
-  SecretValue,
-  Store,
-  StoreCapabilities,
-  StoreDescriptor,
-  StoredSecret,
-  WriteEntry,
-  WriteMeta,
-} from './types.js'
+import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface AzureConfig {
@@ -36,16 +29,7 @@ export interface AzureConfig {
 /** How often to ask whether a soft-deleted secret has been recovered. */
 const POLL_MS = 250
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: true,
-  labels: true,
-  stage: false,
-  checkAndSet: false,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ versioned: true })
 
 export class AzureStore implements Store {
   readonly kind = 'azure'

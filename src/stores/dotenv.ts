@@ -10,13 +10,13 @@ import { basename, dirname, join } from 'node:path'
 import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from '../lib/dotenv-format.js'
 import { readIfExists, writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName, envNameOf as defaultEnvNameOf } from '../lib/names.js'
+import { capabilities } from './capabilities.js'
 import { MetaFile } from './meta.js'
 import { text } from './settings.js'
 import type {
   BackingPath,
   SecretValue,
   Store,
-  StoreCapabilities,
   StoreDescriptor,
   StoredSecret,
   WriteEntry,
@@ -26,16 +26,7 @@ import type {
 /** Maps a store entry (`jwt_secret_primary`, `signing_key.pub`) to its key in the file. */
 export type EnvNameOf = (name: string) => string
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: true,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: false,
-  labels: true,
-  stage: false,
-  checkAndSet: false,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ localFiles: true })
 
 export class DotenvStore implements Store {
   readonly kind = 'dotenv'

@@ -16,13 +16,13 @@ import {
   writeFileAtomic,
 } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
+import { capabilities } from './capabilities.js'
 import { MetaFile } from './meta.js'
 import { text } from './settings.js'
 import type {
   BackingPath,
   SecretValue,
   Store,
-  StoreCapabilities,
   StoreDescriptor,
   StoredSecret,
   WriteEntry,
@@ -31,16 +31,7 @@ import type {
 
 const ENTRY = /^[a-z0-9_]+(\.pub)?$/
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: true,
-  secretFiles: true,
-  returnsValues: true,
-  versioned: false,
-  labels: true,
-  stage: false,
-  checkAndSet: false,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ localFiles: true, secretFiles: true })
 
 export class FilesStore implements Store {
   readonly kind = 'files'

@@ -11,17 +11,10 @@ import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
+import { capabilities } from './capabilities.js'
 import { assertHeldBy, type Labels, nextLabels, storedOf } from './labels.js'
 import { option, prefix, prefixOf, required, text } from './settings.js'
-import type {
-  SecretValue,
-  Store,
-  StoreCapabilities,
-  StoreDescriptor,
-  StoredSecret,
-  WriteEntry,
-  WriteMeta,
-} from './types.js'
+import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface GcpConfig {
@@ -88,16 +81,7 @@ function tokenClient(token: string) {
   }
 }
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: true,
-  labels: true,
-  stage: false,
-  checkAndSet: true,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ versioned: true, checkAndSet: true })
 
 export class GcpStore implements Store {
   readonly kind = 'gcp'

@@ -14,16 +14,9 @@ import type { AppsV1Api, CoreV1Api, V1Secret } from '@kubernetes/client-node'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
+import { capabilities } from './capabilities.js'
 import { option, text } from './settings.js'
-import type {
-  SecretValue,
-  Store,
-  StoreCapabilities,
-  StoreDescriptor,
-  StoredSecret,
-  WriteEntry,
-  WriteMeta,
-} from './types.js'
+import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 
 export interface KubernetesConfig {
   readonly name: string
@@ -60,16 +53,7 @@ export function contentHash(values: Readonly<Record<string, string>>): string {
   return h.digest('hex').slice(0, 16)
 }
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: false,
-  labels: true,
-  stage: false,
-  checkAndSet: true,
-  rollsConsumers: true,
-}
+const CAPABILITIES = capabilities({ checkAndSet: true, rollsConsumers: true })
 
 export class KubernetesStore implements Store {
   readonly kind = 'kubernetes'

@@ -9,16 +9,9 @@ import { HushError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
 import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../lib/sealed-bundle.js'
+import { capabilities } from './capabilities.js'
 import { text } from './settings.js'
-import type {
-  SecretValue,
-  Store,
-  StoreCapabilities,
-  StoreDescriptor,
-  StoredSecret,
-  WriteEntry,
-  WriteMeta,
-} from './types.js'
+import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 
 export interface SealedKeys {
   readonly recipients: readonly string[]
@@ -28,16 +21,7 @@ export interface SealedKeys {
   readonly armor?: boolean
 }
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: false,
-  labels: true,
-  stage: false,
-  checkAndSet: false,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({})
 
 export class SealedStore implements Store {
   readonly kind = 'sealed'

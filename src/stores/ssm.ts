@@ -10,17 +10,10 @@ import type { ParameterMetadata, SSMClient } from '@aws-sdk/client-ssm'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import { AWS_SETTINGS, awsConfig, awsFailure, clientOptions, esoAws } from './aws.js'
+import { capabilities } from './capabilities.js'
 import { type Labels, nextLabels, storedOf } from './labels.js'
 import { option, text } from './settings.js'
-import type {
-  SecretValue,
-  Store,
-  StoreCapabilities,
-  StoreDescriptor,
-  StoredSecret,
-  WriteEntry,
-  WriteMeta,
-} from './types.js'
+import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
 export interface SsmConfig {
@@ -44,16 +37,7 @@ function labelsOf(description: string | undefined): Labels | undefined {
   }
 }
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: true,
-  labels: true,
-  stage: false,
-  checkAndSet: false,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ versioned: true })
 
 export class SsmStore implements Store {
   readonly kind = 'ssm'

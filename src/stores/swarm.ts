@@ -10,6 +10,7 @@ import { Engine, engineEndpoint } from '../lib/docker.js'
 import { durationMs } from '../lib/duration.js'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
+import { capabilities } from './capabilities.js'
 import { filesStore } from './files.js'
 import { duration, option, prefix } from './settings.js'
 import { ENGINE_CONCURRENCY, type SwarmService, type SwarmVersion, usersOf } from './swarm-objects.js'
@@ -19,7 +20,6 @@ import type {
   RollReport,
   SecretValue,
   Store,
-  StoreCapabilities,
   StoreDescriptor,
   StoredSecret,
   WriteEntry,
@@ -33,16 +33,7 @@ interface EngineSecret {
 
 const MAX_NAME = 64
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: false,
-  versioned: true,
-  labels: true,
-  stage: false,
-  checkAndSet: false,
-  rollsConsumers: true,
-}
+const CAPABILITIES = capabilities({ returnsValues: false, versioned: true, rollsConsumers: true })
 
 const DEFAULT_CONVERGE_MS = 5 * 60_000
 

@@ -8,11 +8,11 @@
  */
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
+import { capabilities } from './capabilities.js'
 import { option, prefix, prefixOf, required, text } from './settings.js'
 import type {
   SecretValue,
   Store,
-  StoreCapabilities,
   StoreContext,
   StoreDescriptor,
   StoredSecret,
@@ -42,16 +42,7 @@ interface KvMetadata {
   custom_metadata: Record<string, string> | null
 }
 
-const CAPABILITIES: StoreCapabilities = {
-  localFiles: false,
-  secretFiles: false,
-  returnsValues: true,
-  versioned: true,
-  labels: true,
-  stage: false,
-  checkAndSet: true,
-  rollsConsumers: false,
-}
+const CAPABILITIES = capabilities({ versioned: true, checkAndSet: true })
 
 export class VaultStore implements Store {
   readonly kind = 'vault'

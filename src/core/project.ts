@@ -12,7 +12,7 @@ import { ensurePrivateDir } from '../lib/fs-safe.js'
 import { acquireLock } from '../lib/lock.js'
 import { envNameOf as defaultEnvName } from '../lib/names.js'
 import { type RuntimeIndex, writeRuntimeIndex } from '../lib/runtime-index.js'
-import { descriptorOf, openStore, openTarget } from '../stores/registry.js'
+import { descriptorOf, openStore } from '../stores/registry.js'
 import type { Store, StoreContext, StoreDescriptor } from '../stores/types.js'
 import { AuditLog } from './audit/log.js'
 import { loadManifest } from './manifest/load.js'
@@ -94,12 +94,13 @@ export async function openProject(world: World, envName: string | undefined): Pr
     sealRecipients: manifest.sealRecipients,
   }
   const storeFor = (env: EnvironmentSpec) => openStore(env, context)
+  const targetOf = (descriptor: StoreDescriptor) => descriptor.target?.(environment, context)
   return {
     manifest,
     environment,
     store: storeFor(environment),
-    target: openTarget(environment, context),
-    targetOf: (descriptor) => descriptor.target?.(environment, context),
+    target: targetOf(descriptorOf(environment.store)),
+    targetOf,
     fingerprint,
     audit: new AuditLog(stateDir),
     stateDir,

@@ -46,8 +46,3 @@ export function descriptorOf(kind: string): StoreDescriptor {
 export function openStore(settings: StoreSettings, context: StoreContext): Store {
   return descriptorOf(settings.store).open(settings, context)
 }
-
-/** Where an environment's values are distributed beyond its own store (a swarm), if anywhere. */
-export function openTarget(settings: StoreSettings, context: StoreContext): Store | undefined {
-  return descriptorOf(settings.store).target?.(settings, context)
-}

@@ -8,7 +8,7 @@
  * running it again.
  */
 import { mapLimit } from '../../lib/concurrency.js'
-import type { Store, WriteEntry } from '../../stores/types.js'
+import type { Store, StoredSecret, WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
@@ -84,7 +84,13 @@ async function heldByJobs(project: Project, env: string): Promise<Set<string>> {
 }
 
 /** What prune removes: versions nothing uses on a versioned target, else the entries hush.yaml does not declare. */
-async function planPrune(project: Project, from: Endpoint, to: Endpoint, source: readonly SourceEntry[]) {
+async function planPrune(
+  project: Project,
+  from: Endpoint,
+  to: Endpoint,
+  source: readonly SourceEntry[],
+  held: readonly StoredSecret[],
+) {
   const declared = new Set(source.map((s) => s.entry))
   const keep = new Map(
     source.flatMap((s) => (s.value === undefined ? [] : [[s.entry, project.fingerprint(s.value)] as const])),
@@ -104,7 +110,7 @@ async function planPrune(project: Project, from: Endpoint, to: Endpoint, source:
     )
     return { rows, dropped: plan.items.filter((i) => !i.usedBy).map((i) => i.entry), apply: plan.apply }
   }
-  const drop = (await to.store.list()).map((s) => s.name).filter((name) => !declared.has(name))
+  const drop = held.map((s) => s.name).filter((name) => !declared.has(name))
   return {
     rows: drop.map((name): PushRow => ({ entry: name, action: '-', note: 'not in hush.yaml' })),
     dropped: drop,
@@ -125,7 +131,8 @@ export async function distribute(
   const source = await sourceEntries(project, from)
   const missing =
     from.store === project.store ? 'no local value: run hush gen or hush set' : `no value in ${from.env}`
-  const planned = planByFingerprint(source, await to.store.list(), project.fingerprint, at, missing)
+  const held = await to.store.list()
+  const planned = planByFingerprint(source, held, project.fingerprint, at, missing)
   const { writes, changed } = planned
   const places = await to.store.places?.(
     writes.map((w) => ({ name: w.name, fingerprint: w.meta.fingerprint })),
@@ -140,7 +147,7 @@ export async function distribute(
       ...(r.action === '~' && place.existing ? { note: 'back to an existing version' } : {}),
     }
   })
-  const prune = options.prune ? await planPrune(project, from, to, source) : undefined
+  const prune = options.prune ? await planPrune(project, from, to, source, held) : undefined
   rows.push(...(prune?.rows ?? []))
   let services: string[] = []
   const dirty = changed.size > 0 || (prune?.dropped.length ?? 0) > 0

@@ -24,7 +24,7 @@ for (let i = 0; i < 200; i++) {
   runs.push(performance.now() - t)
 }
 runs.sort((a, b) => a - b)
-console.log(`node ${process.version}: import('hush') ${imported.toFixed(2)} ms`)
+console.log(`node ${process.version}: import('hushkit') ${imported.toFixed(2)} ms`)
 console.log(
   `loadSecrets, 100 secrets: first call ${firstMs.toFixed(2)} ms, then median ${runs[100].toFixed(2)} ms, p95 ${runs[190].toFixed(2)} ms (goal: < 5 ms)`,
 )

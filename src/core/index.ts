@@ -3,7 +3,7 @@
  * programmatically (it loads yaml and zod; applications import `hush`).
  *
  * @example
- * import { openProject, realWorld, gen, check } from 'hush/core'
+ * import { openProject, realWorld, gen, check } from 'hushkit/core'
  * const project = await openProject(realWorld(), 'development')
  * await project.locked(() => gen(project))
  * const { findings } = await check(project)

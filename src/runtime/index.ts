@@ -4,7 +4,7 @@
  * This entry loads no yaml, zod or SDK.
  *
  * @example
- * import { loadSecrets } from 'hush'
+ * import { loadSecrets } from 'hushkit'
  * const s = await loadSecrets({ required: ['session_key', 'database_url'] })
  * s.get('database_url').reveal()        // the string
  * `${s.get('database_url')}`            // "[secret database_url]"

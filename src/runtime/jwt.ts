@@ -116,7 +116,7 @@ function jwtError(code: HushErrorCode, message: string, hint: string): HushError
 
 /**
  * @example
- * import { KeyRing } from 'hush/jwt'
+ * import { KeyRing } from 'hushkit/jwt'
  * const ring = await KeyRing.load('jwt_secret')
  * const token = await ring.sign({ sub: 'u1' }, { expiresIn: '15m' })
  * const { payload, previous } = await ring.verify(token)

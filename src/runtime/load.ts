@@ -106,7 +106,7 @@ function problemsOf(
  * Without `required`/`optional`, every secret of the nearest hush.yaml is loaded.
  *
  * @example
- * import { loadSecrets } from 'hush'
+ * import { loadSecrets } from 'hushkit'
  * const secrets = await loadSecrets({ required: ['session_key', 'database_url'] })
  * const db = new Pool({ connectionString: secrets.get('database_url').reveal() })
  */

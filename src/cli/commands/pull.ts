@@ -9,7 +9,6 @@ export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }):
   const source = endpointOf(project, flags.from, 'pull')
   if (source.store.capabilities.returnsValues) {
     // another environment's readable store (vault, files, dotenv, sealed) into this one
-    const other = { name: source.env }
     const result = await distribute(
       project,
       source,
@@ -22,7 +21,7 @@ export async function run(ctx: Ctx, flags: { from?: string; dryRun?: boolean }):
     )
     const c = result.counts
     ctx.out.result(
-      `${c.created} new, ${c.updated} changed, ${c.unchanged} unchanged in ${project.environment.name} from ${other.name}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
+      `${c.created} new, ${c.updated} changed, ${c.unchanged} unchanged in ${project.environment.name} from ${source.env}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
     )
     ctx.out.document(result)
     return EXIT_OK

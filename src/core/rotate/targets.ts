@@ -58,10 +58,10 @@ export class RotationTargets {
 
   /** Delete the own target's versions of these entries other than the kept fingerprints that nothing uses. */
   async dropStale(values: Readonly<Record<string, string>>): Promise<string | undefined> {
-    const dropStale = this.own?.store.dropStale
-    if (!dropStale) return undefined
+    const store = this.own?.store
+    if (!store?.dropStale) return undefined
     const keep = new Map(Object.entries(values).map(([entry, v]) => [entry, this.project.fingerprint(v)]))
-    const dropped = await dropStale.call(this.own!.store, keep)
+    const dropped = await store.dropStale(keep)
     return dropped.length > 0 ? `removed ${dropped.join(', ')}` : undefined
   }
 }

@@ -5,10 +5,9 @@
  */
 import { z } from 'zod'
 
-import { DURATION_PATTERN } from '../../lib/duration.js'
 import { DEFAULT_STORE, STORE_KINDS, STORES } from '../../stores/registry.js'
+import { duration } from '../../stores/settings.js'
 
-export { DURATION_PATTERN, STORE_KINDS }
 export const GENERATOR_KINDS = [
   'base64',
   'base64url',
@@ -23,7 +22,6 @@ const NAME = /^[a-z0-9_]+$/
 
 const name = (what: string) =>
   z.string().regex(NAME, { error: `expected a ${what} of lower-case letters, digits and underscores` })
-const duration = z.string().regex(DURATION_PATTERN, { error: 'expected a duration like 30d' })
 
 const generatorString = z.string().regex(new RegExp(`^(${GENERATOR_KINDS.join('|')})(:\\d+)?$`), {
   error: `expected kind[:size] with kind one of ${GENERATOR_KINDS.join(', ')} (e.g. base64:32, password:24)`,

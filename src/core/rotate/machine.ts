@@ -61,7 +61,7 @@ export class Machine {
     return this.journal.requirePending(this.job)
   }
 
-  private current_(): Promise<string | undefined> {
+  private currentValue(): Promise<string | undefined> {
     return this.project.store.read(primaryMember(this.spec))
   }
 
@@ -85,9 +85,14 @@ export class Machine {
     )
   }
 
+  /** What the local store holds now for every entry a promotion of `value` touches. */
+  private async localOf(value: string): Promise<Record<string, string>> {
+    return localValues(this.project, Object.keys(await this.promoted(value)))
+  }
+
   /** Open the job: note the strategy and the current value's fingerprint. */
   async plan(): Promise<void> {
-    const current = await this.current_()
+    const current = await this.currentValue()
     await this.record('PLANNED', {
       strategy: this.strategy.name,
       ...(current !== undefined ? { from: this.project.fingerprint(current) } : {}),
@@ -125,7 +130,7 @@ export class Machine {
         const accepted = await strategy.apply(spec, entries, value)
         const sent = Object.keys(accepted).length > 0 ? await targets.send(accepted) : undefined
         // a server rotator makes the new credential valid beside the current one
-        const applied = await rotator?.apply(this.ctx(value, await this.current_()))
+        const applied = await rotator?.apply(this.ctx(value, await this.currentValue()))
         const note = strategy.notes.applied
           ? `${Object.keys(accepted).join(', ')} ${strategy.notes.applied}${sent ? ` (${sent})` : ''}`
           : applied
@@ -155,7 +160,7 @@ export class Machine {
       }
       case 'DISTRIBUTED': {
         const value = await this.pending()
-        const current = await this.current_()
+        const current = await this.currentValue()
         if (current !== undefined && current !== value) await this.history.keep(current)
         await strategy.promote(spec, entries, value, current)
         // entries that flip with the value (the active database role), written after it
@@ -165,7 +170,7 @@ export class Machine {
           (r) => r.secret !== spec.name && r.action === 'update',
         )
         // the mirrors follow: staged values become current (AWS moves AWSCURRENT)
-        const promoted = await localValues(project, Object.keys(await this.promoted(value)))
+        const promoted = await this.localOf(value)
         const mirrored =
           targets.mirrors.length > 0 ? await targets.send(promoted, { mirrorsOnly: true }) : undefined
         const graceMs = graceOverride ?? strategy.graceMs(spec, rotator !== undefined)
@@ -190,9 +195,7 @@ export class Machine {
         const verifies = await strategy.revoke(spec, entries, value)
         if (Object.keys(verifies).length > 0) await targets.send(verifies)
         const revoked = await rotator?.revoke(this.ctx(value, await this.history.read()))
-        const dropped = await targets.dropStale(
-          await localValues(project, Object.keys(await this.promoted(value))),
-        )
+        const dropped = await targets.dropStale(await this.localOf(value))
         await this.history.drop()
         await this.journal.dropPending(this.job)
         await this.record('REVOKED', { to: fp(value) }, joined(strategy.notes.revoked ?? revoked, dropped))
@@ -214,11 +217,11 @@ export class Machine {
     const pending = await this.journal.readPending(this.job)
     if (pending !== undefined && this.targets.any) {
       // point the swarm's services and the mirrors back at the current values, then drop the versions the job made
-      const current = await localValues(this.project, Object.keys(await this.promoted(pending)))
+      const current = await this.localOf(pending)
       await this.targets.send(current)
       await this.targets.dropStale(current)
     }
-    if (pending !== undefined) await this.rotator?.abort(this.ctx(pending, await this.current_()))
+    if (pending !== undefined) await this.rotator?.abort(this.ctx(pending, await this.currentValue()))
     await this.journal.dropPending(this.job)
     await this.record('ABORTED', { from: state })
   }

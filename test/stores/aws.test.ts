@@ -19,6 +19,10 @@ describe('aws store against the Secrets Manager API fixture (through the real SD
     async create() {
       return store(`app/env${n++}`)
     },
+    // names, tags and descriptions as the fixture keeps them (version values excluded)
+    async sidecarText() {
+      return JSON.stringify([...aws.secrets.values()].map((s) => ({ name: s.name, tags: [...s.tags] })))
+    },
   })
 
   it('stages a value as AWSPENDING, then promotes it by moving AWSCURRENT (old → AWSPREVIOUS); retries add no version', async () => {
@@ -44,6 +48,10 @@ describe('aws store against the Secrets Manager API fixture (through the real SD
     })
     expect(aws.secrets.get('devplatform/prod/db')!.versions.size).toBe(2)
     expect(await s.read('db')).toBe('new-password-2')
-    expect(aws.calls.filter((c) => c.op === 'UpdateSecretVersionStage').length).toBe(1)
+    expect(
+      aws.calls.filter(
+        (c) => c.op === 'UpdateSecretVersionStage' && c.input.SecretId === 'devplatform/prod/db',
+      ).length,
+    ).toBe(1)
   })
 })

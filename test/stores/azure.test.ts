@@ -23,6 +23,11 @@ describe('azure store against the Key Vault API fixture (through the real SDK)',
     async create() {
       return store(`app/env${n++}`)
     },
+    async sidecarText() {
+      return JSON.stringify(
+        [...azure.secrets.entries()].map(([name, s]) => ({ name, tags: s.versions.map((v) => v.tags) })),
+      )
+    },
   })
 
   it('names secrets like export external-secrets, one version per value with its tags, and no version for a resumed write', async () => {

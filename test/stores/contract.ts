@@ -1,7 +1,7 @@
 /**
  * The store conformance suite: every store runs it (get-missing, write, read,
- * update, list, remove, one-newline rule, hostile names, metadata never holds
- * values). Later stores (swarm, k8s, vault, cloud) call it with their factory.
+ * update, list, remove, one-newline rule, hostile names, stage, metadata never
+ * holds values). Each store's test calls it with a factory and a way to read its metadata.
  */
 import { describe, expect, it } from 'vitest'
 import type { Store, WriteMeta } from '../../src/stores/types.js'
@@ -11,8 +11,11 @@ export interface ContractOptions {
   create(): Promise<Store>
   /** put a raw value behind the store's back, as a person or another tool would (e.g. `echo x > file`) */
   writeRaw?(store: Store, name: string, raw: string): Promise<void>
-  /** every byte the store keeps besides values (metadata files), to prove values never land there */
-  sidecarText?(store: Store): Promise<string>
+  /**
+   * Every byte the store keeps besides values (metadata files, tags, labels, annotations, custom
+   * metadata), to prove values never land there. Required: every store must show its metadata.
+   */
+  sidecarText(store: Store): Promise<string>
 }
 
 const meta = (fingerprint: string, at = '2026-01-01T00:00:00.000Z'): WriteMeta => ({
@@ -119,12 +122,28 @@ export function storeContract(kind: string, options: ContractOptions): void {
         expect(await store.read('two')).toBe('abc\n')
       })
 
-    if (options.sidecarText)
-      it('never writes a value into its metadata', async () => {
-        const store = await options.create()
-        const canary = 'CANARY-store-contract-4f1d'
-        await store.write('canary_secret', canary, meta('fp'))
-        expect(await options.sidecarText!(store)).not.toContain(canary)
-      })
+    it('never writes a value into its metadata (write, writeMany, stage)', async () => {
+      const store = await options.create()
+      const canary = 'CANARY-store-contract-4f1d'
+      await store.write('canary_secret', canary, meta('fp'))
+      await store.writeMany([{ name: 'canary_many', value: `${canary}-many`, meta: meta('fp2') }])
+      await store.stage?.('canary_secret', `${canary}-staged`, meta('fp3'))
+      const sidecar = await options.sidecarText(store)
+      expect(sidecar.length).toBeGreaterThan(0) // the store's metadata was really read
+      expect(sidecar).not.toContain(canary)
+      expect(JSON.stringify(await store.list())).not.toContain(canary)
+    })
+
+    it('stages exactly when it declares the capability: beside the current value, current on the next write', async () => {
+      const store = await options.create()
+      expect(typeof store.stage === 'function').toBe(store.capabilities.stage)
+      if (!store.stage) return
+      await store.write('staged', 'current-value', meta('fp1'))
+      await store.stage('staged', 'pending-value', meta('fp2'))
+      await expectHolds(store, 'staged', 'current-value', 'fp1')
+      await store.stage('staged', 'pending-value', meta('fp2')) // a resumed stage is harmless
+      await store.write('staged', 'pending-value', { ...meta('fp2'), rotated: true })
+      await expectHolds(store, 'staged', 'pending-value', 'fp2')
+    })
   })
 }

@@ -23,6 +23,15 @@ describe('gcp store against the Secret Manager API fixture (through the real SDK
     async create() {
       return store(`app/env${n++}`)
     },
+    async sidecarText() {
+      return JSON.stringify(
+        [...gcp.secrets.values()].map((s) => ({
+          name: s.name,
+          labels: s.labels,
+          annotations: s.annotations,
+        })),
+      )
+    },
   })
 
   it('CRC32C is the Castagnoli checksum (RFC 3720 test vector)', () => {

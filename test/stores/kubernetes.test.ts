@@ -19,6 +19,10 @@ describe('kubernetes store against the Kubernetes API fixture (through @kubernet
     async create() {
       return new KubernetesStore({ name: `app-env${n++}`, namespace: 'apps' })
     },
+    // every Secret's metadata: name, labels, annotations (the data is the values)
+    async sidecarText() {
+      return JSON.stringify([...kube.secrets.values()].map((s) => s.metadata))
+    },
   })
 
   it('writes with resourceVersion check-and-set and rolls the Deployments that use the Secret', async () => {

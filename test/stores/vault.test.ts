@@ -20,6 +20,9 @@ describe('vault store against the Vault KV v2 API fixture', () => {
         token: vault.token,
       })
     },
+    async sidecarText() {
+      return JSON.stringify([...vault.kv.entries()].map(([path, e]) => ({ path, meta: e.custom_metadata })))
+    },
   })
 
   it('writes with check-and-set, creates no version for an unchanged value, and logs in with AppRole', async () => {

@@ -5,7 +5,6 @@
  * changes are the strategy's, server changes the rotator's, values beyond the store the targets'.
  */
 import { HushError } from '../../lib/errors.js'
-import { gen } from '../generate/gen.js'
 import { generate } from '../generate/generators.js'
 import { primaryMember } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
@@ -15,27 +14,26 @@ import { History } from './history.js'
 import { type JobRecord, type JobState, Journal, lineOf, progressOf } from './journal.js'
 import { type Detail, JobLog } from './log.js'
 import type { RotationContext, Rotator } from './rotators/types.js'
+import { promote, revoke, type StepParties } from './steps.js'
 import { type Entries, type Strategy, strategyOf } from './strategies/index.js'
 import { RotationTargets } from './targets.js'
 import type { MachineHooks, StepReport } from './types.js'
-import { entriesOf, localValues, promotedValues } from './values.js'
+import { entriesOf, localValues, promotedValues, rotationContext } from './values.js'
 
-const joined = (...notes: (string | undefined)[]) => notes.filter(Boolean).join('; ') || undefined
-
-export class Machine {
+export class Machine implements StepParties {
   private readonly journal: Journal
   private readonly log: JobLog
-  private readonly strategy: Strategy
-  private readonly targets: RotationTargets
-  private readonly history: History
-  private readonly entries: Entries
+  readonly strategy: Strategy
+  readonly targets: RotationTargets
+  readonly history: History
+  readonly entries: Entries
 
   constructor(
-    private readonly project: Project,
-    private readonly spec: SecretSpec,
+    readonly project: Project,
+    readonly spec: SecretSpec,
     private job: JobRecord,
     private readonly rotator: Rotator | undefined,
-    private readonly hooks: MachineHooks = {},
+    hooks: MachineHooks = {},
   ) {
     this.journal = new Journal(project.stateDir)
     this.log = new JobLog(project, spec.name, hooks)
@@ -65,14 +63,8 @@ export class Machine {
     return this.project.store.read(primaryMember(this.spec))
   }
 
-  /** What a rotator call sees: the values, and what its plan() decided when the job started. */
   private ctx(pending: string, current: string | undefined): RotationContext {
-    const planned = lineOf(this.job, 'PLANNED')?.detail ?? {}
-    return {
-      pending,
-      current,
-      job: Object.fromEntries(Object.entries(planned).map(([k, v]) => [k, String(v)])),
-    }
+    return rotationContext(this.job, pending, current)
   }
 
   private promoted(value: string): Promise<Record<string, string>> {
@@ -86,7 +78,7 @@ export class Machine {
   }
 
   /** What the local store holds now for every entry a promotion of `value` touches. */
-  private async localOf(value: string): Promise<Record<string, string>> {
+  async localOf(value: string): Promise<Record<string, string>> {
     return localValues(this.project, Object.keys(await this.promoted(value)))
   }
 
@@ -141,11 +133,8 @@ export class Machine {
         const value = await this.pending()
         await strategy.verify(spec, entries, value)
         await rotator?.test(this.ctx(value, undefined))
-        await this.record(
-          'VERIFIED',
-          { to: fp(value) },
-          rotator ? 'logged in with the new credential' : undefined,
-        )
+        const note = rotator ? 'logged in with the new credential' : undefined
+        await this.record('VERIFIED', { to: fp(value) }, note)
         return true
       }
       case 'VERIFIED': {
@@ -161,28 +150,13 @@ export class Machine {
       case 'DISTRIBUTED': {
         const value = await this.pending()
         const current = await this.currentValue()
-        if (current !== undefined && current !== value) await this.history.keep(current)
-        await strategy.promote(spec, entries, value, current)
-        // entries that flip with the value (the active database role), written after it
-        for (const [entry, v] of Object.entries(rotator?.promoted?.(this.ctx(value, current)) ?? {}))
-          if ((await entries.read(entry)) !== v) await entries.write(entry, v, false)
-        const derived = (await gen(project, { names: [spec.name] })).rows.filter(
-          (r) => r.secret !== spec.name && r.action === 'update',
-        )
-        // the mirrors follow: staged values become current (AWS moves AWSCURRENT)
-        const promoted = await this.localOf(value)
-        const mirrored =
-          targets.mirrors.length > 0 ? await targets.send(promoted, { mirrorsOnly: true }) : undefined
+        const flips = rotator?.promoted?.(this.ctx(value, current)) ?? {}
+        const note = await promote(this, value, current, flips)
         const graceMs = graceOverride ?? strategy.graceMs(spec, rotator !== undefined)
         const graceUntil = new Date(project.world.now().getTime() + graceMs).toISOString()
         const from = lineOf(this.job, 'PLANNED')?.detail?.from
-        const recomputed =
-          derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : undefined
-        await this.record(
-          'PROMOTED',
-          { to: fp(value), graceUntil, ...(from ? { from: String(from) } : {}) },
-          joined(recomputed, mirrored),
-        )
+        const detail = { to: fp(value), graceUntil, ...(from ? { from: String(from) } : {}) }
+        await this.record('PROMOTED', detail, note)
         return true
       }
       case 'PROMOTED':
@@ -192,13 +166,9 @@ export class Machine {
         const until = Date.parse(String(lineOf(this.job, 'GRACE')?.detail?.until ?? 0))
         if (graceOverride === undefined && until > project.world.now().getTime()) return false // still in grace
         const value = await this.pending()
-        const verifies = await strategy.revoke(spec, entries, value)
-        if (Object.keys(verifies).length > 0) await targets.send(verifies)
-        const revoked = await rotator?.revoke(this.ctx(value, await this.history.read()))
-        const dropped = await targets.dropStale(await this.localOf(value))
-        await this.history.drop()
+        const note = await revoke(this, value, async (old) => rotator?.revoke(this.ctx(value, old)))
         await this.journal.dropPending(this.job)
-        await this.record('REVOKED', { to: fp(value) }, joined(strategy.notes.revoked ?? revoked, dropped))
+        await this.record('REVOKED', { to: fp(value) }, note)
         return false
       }
       default:

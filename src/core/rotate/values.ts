@@ -3,6 +3,8 @@ import { derivedValue, inputEntry } from '../generate/derive.js'
 import { primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
+import { type JobRecord, lineOf } from './journal.js'
+import type { RotationContext } from './rotators/types.js'
 import type { Entries, Strategy } from './strategies/index.js'
 
 /**
@@ -57,5 +59,19 @@ export function entriesOf(project: Project): Entries {
         rotated,
       })
     },
+  }
+}
+
+/** What a rotator call sees: the values, and what its plan() decided when the job started. */
+export function rotationContext(
+  job: JobRecord,
+  pending: string,
+  current: string | undefined,
+): RotationContext {
+  const planned = lineOf(job, 'PLANNED')?.detail ?? {}
+  return {
+    pending,
+    current,
+    job: Object.fromEntries(Object.entries(planned).map(([k, v]) => [k, String(v)])),
   }
 }

@@ -1,0 +1,70 @@
+/**
+ * The two step bodies that touch every party at once: PROMOTED (the new value becomes current
+ * locally, derived values follow, then the mirrors) and REVOKED (the old value stops being
+ * accepted everywhere). The machine journals around them; they take what they change as arguments.
+ */
+import { gen } from '../generate/gen.js'
+import type { SecretSpec } from '../manifest/types.js'
+import type { Project } from '../project.js'
+import type { History } from './history.js'
+import type { Entries, Strategy } from './strategies/index.js'
+import type { RotationTargets } from './targets.js'
+
+export interface StepParties {
+  readonly project: Project
+  readonly spec: SecretSpec
+  readonly strategy: Strategy
+  readonly entries: Entries
+  readonly targets: RotationTargets
+  readonly history: History
+  /** what the local store holds now for every entry a promotion of `value` touches */
+  localOf(value: string): Promise<Record<string, string>>
+}
+
+export const joined = (...notes: (string | undefined)[]) => notes.filter(Boolean).join('; ') || undefined
+
+/**
+ * PROMOTED: keep the current value for revocation, write the strategy's entries, then the entries
+ * that flip with the value (`flips`: the active database role), recompute derived secrets and let
+ * the mirrors follow (staged values become current). Returns the step's note.
+ */
+export async function promote(
+  parties: StepParties,
+  value: string,
+  current: string | undefined,
+  flips: Record<string, string>,
+): Promise<string | undefined> {
+  const { project, spec, strategy, entries, targets, history } = parties
+  if (current !== undefined && current !== value) await history.keep(current)
+  await strategy.promote(spec, entries, value, current)
+  for (const [entry, v] of Object.entries(flips))
+    if ((await entries.read(entry)) !== v) await entries.write(entry, v, false)
+  const derived = (await gen(project, { names: [spec.name] })).rows.filter(
+    (r) => r.secret !== spec.name && r.action === 'update',
+  )
+  const mirrored =
+    targets.mirrors.length > 0
+      ? await targets.send(await parties.localOf(value), { mirrorsOnly: true })
+      : undefined
+  const recomputed = derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : undefined
+  return joined(recomputed, mirrored)
+}
+
+/**
+ * REVOKED: drop the old value locally and from the consumers' verify sets, let the rotator revoke
+ * the old credential (`revokeOld` gets the value history kept), drop stale versions on the targets
+ * and forget the old value. Returns the step's note.
+ */
+export async function revoke(
+  parties: StepParties,
+  value: string,
+  revokeOld: (old: string | undefined) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const { spec, strategy, entries, targets, history } = parties
+  const verifies = await strategy.revoke(spec, entries, value)
+  if (Object.keys(verifies).length > 0) await targets.send(verifies)
+  const revoked = await revokeOld(await history.read())
+  const dropped = await targets.dropStale(await parties.localOf(value))
+  await history.drop()
+  return joined(strategy.notes.revoked ?? revoked, dropped)
+}

@@ -80,7 +80,7 @@ export class AwsStore implements Store {
     this.client ??= loadSdk(
       () => import('@aws-sdk/client-secrets-manager'),
       '@aws-sdk/client-secrets-manager',
-      'aws',
+      'the aws store',
     ).then((sdk) => ({
       sdk,
       client: new sdk.SecretsManagerClient(clientOptions(this.config)),

@@ -43,12 +43,16 @@ export class AzureStore implements Store {
 
   private connect(): Promise<SecretClient> {
     this.client ??= (async () => {
-      const sdk = await loadSdk(() => import('@azure/keyvault-secrets'), '@azure/keyvault-secrets', 'azure')
+      const sdk = await loadSdk(
+        () => import('@azure/keyvault-secrets'),
+        '@azure/keyvault-secrets',
+        'the azure store',
+      )
       const token = this.config.accessToken
       const credential = token
         ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 5 * 60_000 }) }
         : new (
-            await loadSdk(() => import('@azure/identity'), '@azure/identity', 'azure')
+            await loadSdk(() => import('@azure/identity'), '@azure/identity', 'the azure store')
           ).DefaultAzureCredential()
       return new sdk.SecretClient(this.config.address, credential, {
         // Key Vault names its own domain in the auth challenge; a plain-http emulator cannot, and a

@@ -97,7 +97,7 @@ export class GcpStore implements Store {
     this.client ??= loadSdk(
       () => import('@google-cloud/secret-manager'),
       '@google-cloud/secret-manager',
-      'gcp',
+      'the gcp store',
     ).then((sdk) => {
       const url = this.config.endpoint ? new URL(this.config.endpoint) : undefined
       return new sdk.SecretManagerServiceClient({

@@ -69,7 +69,7 @@ export class KubernetesStore implements Store {
     this.client ??= loadSdk(
       () => import('@kubernetes/client-node'),
       '@kubernetes/client-node',
-      'kubernetes',
+      'the kubernetes store',
     ).then((k8s) => {
       const kc = new k8s.KubeConfig()
       kc.loadFromDefault()

@@ -50,7 +50,7 @@ export class SsmStore implements Store {
   }
 
   private connect(): Promise<{ sdk: Sdk; client: SSMClient }> {
-    this.client ??= loadSdk(() => import('@aws-sdk/client-ssm'), '@aws-sdk/client-ssm', 'ssm').then(
+    this.client ??= loadSdk(() => import('@aws-sdk/client-ssm'), '@aws-sdk/client-ssm', 'the ssm store').then(
       (sdk) => ({
         sdk,
         client: new sdk.SSMClient(clientOptions(this.config)),

@@ -8,6 +8,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import type { Client } from 'pg'
 import { HushError } from '../../../lib/errors.js'
+import { loadSdk } from '../../../lib/optional-sdk.js'
 import type { Rotator } from './types.js'
 
 export interface PostgresRotatorConfig {
@@ -36,7 +37,7 @@ export function scramVerifier(password: string, salt = randomBytes(16), iteratio
 
 export function postgresRotator(config: PostgresRotatorConfig): Rotator {
   const connect = async (user: string, password: string | undefined): Promise<Client> => {
-    const pg = (await import('pg')).default
+    const pg = (await loadSdk(() => import('pg'), 'pg', 'the postgres rotator')).default
     const client = new pg.Client({
       host: config.host ?? '127.0.0.1',
       port: config.port ?? 5432,

@@ -6,6 +6,7 @@
  */
 import type { Redis as RedisClient } from 'ioredis'
 import { HushError } from '../../../lib/errors.js'
+import { loadSdk } from '../../../lib/optional-sdk.js'
 import type { RotationContext, Rotator } from './types.js'
 
 export interface RedisRotatorConfig {
@@ -25,7 +26,7 @@ async function connect(
   username: string,
   password: string | undefined,
 ): Promise<RedisClient> {
-  const { Redis } = await import('ioredis')
+  const { Redis } = await loadSdk(() => import('ioredis'), 'ioredis', 'the redis rotator')
   const client = new Redis({
     host: config.host ?? '127.0.0.1',
     port: config.port ?? 6379,

@@ -208,5 +208,5 @@ secrets:
     } finally {
       await Promise.all([vault, aws, ssm, gcp, azure].map((f) => f.close()))
     }
-  })
+  }, 300_000) // about 40 CLI runs against five API fixtures: slow on a loaded machine (a safety net, not a speed check)
 })

@@ -18,7 +18,10 @@ export function worldOf(ctx: Ctx): World {
 
 export async function open(ctx: Ctx): Promise<Project> {
   const { openProject } = await import('../core/project.js') // keeps yaml and zod off the start-up path
-  return openProject(worldOf(ctx), ctx.opts.env)
+  return openProject(worldOf(ctx), ctx.opts.env, {
+    allowOutsideProject: ctx.opts.allowOutsideProject === true,
+    adopt: ctx.opts.adopt === true,
+  })
 }
 
 /** `-e production` in hints, nothing for the default environment. */

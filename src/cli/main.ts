@@ -30,6 +30,8 @@ function buildProgram(streams: Streams, setAction: (a: Action) => void): Command
     .option('-q, --quiet', 'print only results and errors')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
     .option('-y, --yes', 'never prompt')
+    .option('--allow-outside-project', 'let store paths in hush.yaml resolve outside the project directory')
+    .option('--adopt', 'let hush take over an existing store file it did not create (a .env with other keys)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',

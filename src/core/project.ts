@@ -5,6 +5,7 @@
  */
 import { hostname, userInfo } from 'node:os'
 import { join, relative } from 'node:path'
+import { assertConfined } from '../lib/confine.js'
 import { defaultEnvironment } from '../lib/environment.js'
 import { HushError } from '../lib/errors.js'
 import { type Fingerprinter, fingerprinter, loadFingerprintKey } from '../lib/fingerprint.js'
@@ -77,7 +78,19 @@ export function runtimeIndexOf(manifest: Manifest): RuntimeIndex {
   return { version: 1, environments, secrets }
 }
 
-export async function openProject(world: World, envName: string | undefined): Promise<Project> {
+/** What only the command line may decide (never hush.yaml). */
+export interface OpenOptions {
+  /** store paths may resolve outside the project directory (`--allow-outside-project`) */
+  readonly allowOutsideProject?: boolean
+  /** a store file that exists but hush did not create may be taken over (`--adopt`) */
+  readonly adopt?: boolean
+}
+
+export async function openProject(
+  world: World,
+  envName: string | undefined,
+  options: OpenOptions = {},
+): Promise<Project> {
   const manifest = await loadManifest(world.cwd)
   const environment = selectEnvironment(manifest, defaultEnvironment(envName, world.env))
   const stateDir = join(manifest.root, '.hush')
@@ -92,8 +105,13 @@ export async function openProject(world: World, envName: string | undefined): Pr
     processEnv: world.env,
     project: manifest.project,
     sealRecipients: manifest.sealRecipients,
+    adopt: options.adopt === true,
   }
-  const storeFor = (env: EnvironmentSpec) => openStore(env, context)
+  const storeFor = (env: EnvironmentSpec) => {
+    if (env.path !== undefined)
+      assertConfined(manifest.root, env.path, `environments.${env.name}.path`, options.allowOutsideProject)
+    return openStore(env, context)
+  }
   const targetOf = (descriptor: StoreDescriptor) => descriptor.target?.(environment, context)
   return {
     manifest,

@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   HUSH_E_UNKNOWN_SECRET: { exit: 2, means: 'the name is not declared in hush.yaml' },
   HUSH_E_UNKNOWN_ENV: { exit: 2, means: 'the environment is not declared in hush.yaml' },
   HUSH_E_UNSAFE_NAME: { exit: 2, means: 'a name could escape its directory or is not [a-z0-9_]' },
+  HUSH_E_UNSAFE_PATH: {
+    exit: 2,
+    means:
+      'a path leaves the project, enters .git/ or .hush/, is a symlink, or is a file hush did not create',
+  },
   HUSH_E_STORE_UNSUPPORTED: { exit: 2, means: 'the store kind is not implemented in this version' },
   HUSH_E_INPUT: { exit: 2, means: 'a value given to set was refused (pattern, placeholder, empty)' },
   HUSH_E_NO_INPUT: { exit: 2, means: 'a value was needed but none could be read (no TTY, no --stdin)' },

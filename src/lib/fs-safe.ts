@@ -4,25 +4,55 @@
  * directories 0700 whatever the umask, so a crash leaves either the old
  * content or the new one, never a torn or empty file.
  */
-import { promises as fs, readFileSync } from 'node:fs'
+import { closeSync, constants, promises as fs, fstatSync, openSync, readFileSync, type Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { ioError } from './errors.js'
+import { HushError, ioError } from './errors.js'
 import { stripOneNewline } from './newline.js'
 
 export const FILE_MODE = 0o600
 export const DIR_MODE = 0o700
+/** The largest value hush reads from a store file: secrets are small, a huge file is a mistake or an attack. */
+export const MAX_VALUE_BYTES = 1024 * 1024
 const TEMP_PREFIX = '.hush-tmp-'
 let tempSeq = 0
+/** Open flags that never follow a symlink at the last component (hush's own files are never links). */
+const NO_FOLLOW = constants.O_NOFOLLOW
 
-/** Create `dir` (and parents) and make sure `dir` itself is 0700. */
+/** hush reads and writes its files and values only where they are, never through a symlink. */
+export function symlinkError(path: string): HushError {
+  return new HushError(
+    'HUSH_E_UNSAFE_PATH',
+    `${path} is a symlink; hush does not read or write through links`,
+    {
+      hint: `replace it with a regular file or directory (rm ${path}, then hush gen or hush set)`,
+    },
+  )
+}
+
+/** An error from opening `path` with {@link NO_FOLLOW}: ELOOP means the path is a symlink. */
+function openError(action: string, path: string, err: unknown): HushError {
+  return (err as NodeJS.ErrnoException).code === 'ELOOP' ? symlinkError(path) : ioError(action, path, err)
+}
+
+/**
+ * Create `dir` (and parents); a directory hush creates is 0700 whatever the umask. An existing
+ * directory keeps its mode (it is the user's: `hush check` reports a wide one), and a symlink is
+ * refused rather than followed.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
+  let st: Stats
+  let created: string | undefined
   try {
-    await fs.mkdir(dir, { recursive: true, mode: DIR_MODE })
-    const st = await fs.stat(dir)
-    if ((st.mode & 0o777) !== DIR_MODE && st.uid === process.getuid?.()) await fs.chmod(dir, DIR_MODE)
+    created = await fs.mkdir(dir, { recursive: true, mode: DIR_MODE })
+    st = await fs.lstat(dir)
   } catch (err) {
     throw ioError('create directory', dir, err)
   }
+  if (st.isSymbolicLink()) throw symlinkError(dir)
+  if (created !== undefined && (st.mode & 0o777) !== DIR_MODE)
+    await fs.chmod(dir, DIR_MODE).catch((err) => {
+      throw ioError('chmod', dir, err)
+    })
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -74,7 +104,8 @@ export async function syncDir(dir: string): Promise<void> {
 /** Append one or more complete lines to `path` (created 0600) and fsync them. */
 export async function appendDurable(path: string, text: string): Promise<void> {
   try {
-    const handle = await fs.open(path, 'a', FILE_MODE)
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW
+    const handle = await fs.open(path, flags, FILE_MODE)
     try {
       await handle.writeFile(text)
       await handle.sync()
@@ -82,7 +113,7 @@ export async function appendDurable(path: string, text: string): Promise<void> {
       await handle.close()
     }
   } catch (err) {
-    throw ioError('append to', path, err)
+    throw openError('append to', path, err)
   }
 }
 
@@ -100,10 +131,46 @@ export async function removeStaleTempFiles(dir: string): Promise<void> {
 /** Read a UTF-8 file, or `undefined` when it does not exist. */
 export async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    return await fs.readFile(path, 'utf8')
+    return await fs.readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | NO_FOLLOW })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw ioError('read', path, err)
+    throw openError('read', path, err)
+  }
+}
+
+/**
+ * A store entry's value (one trailing newline stripped), or `undefined` when absent. Only a
+ * regular file of at most {@link MAX_VALUE_BYTES} is read: a symlink, FIFO or device is refused
+ * without being followed or blocking on it.
+ */
+export function readEntryFile(path: string): string | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | NO_FOLLOW | constants.O_NONBLOCK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    throw openError('read', path, err)
+  }
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile())
+      throw new HushError('HUSH_E_UNSAFE_PATH', `${path} is not a regular file`, {
+        hint: `replace it with a regular file (rm ${path}, then hush gen or hush set)`,
+      })
+    if (st.size > MAX_VALUE_BYTES)
+      throw new HushError(
+        'HUSH_E_UNSAFE_PATH',
+        `${path} is ${st.size} bytes, over the ${MAX_VALUE_BYTES}-byte limit of a value`,
+        {
+          hint: 'a secret value is small: check what this file is and replace it',
+        },
+      )
+    return stripOneNewline(readFileSync(fd, 'utf8'))
+  } catch (err) {
+    throw err instanceof HushError ? err : ioError('read', path, err)
+  } finally {
+    closeSync(fd)
   }
 }
 

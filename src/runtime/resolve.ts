@@ -7,7 +7,7 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import { parseDotenv, toRecord } from '../lib/dotenv-format.js'
 import { defaultEnvironment } from '../lib/environment.js'
-import { readValueFile } from '../lib/fs-safe.js'
+import { readEntryFile, readValueFile } from '../lib/fs-safe.js'
 import { envNameOf } from '../lib/names.js'
 import { type FoundIndex, findRuntimeIndex } from '../lib/runtime-index.js'
 
@@ -75,13 +75,13 @@ export function readLocalStore(
   if (!store.path) return undefined
   const path = resolvePath(root, store.path)
   if (store.store === 'files') {
-    const value = readValueFile(join(path, name))
+    const value = readEntryFile(join(path, name)) // the project's own store: never through a link
     return value === undefined ? undefined : { source: `store ${join(store.path, name)}`, value }
   }
   if (store.store === 'dotenv') {
     let values = dotenvCache.get(path)
     if (!values) {
-      const text = readValueFile(path)
+      const text = readEntryFile(path)
       values = text === undefined ? {} : toRecord(parseDotenv(text))
       dotenvCache.set(path, values)
     }

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { parseDotenv, removeDotenv, toRecord, upsertDotenv } from '../lib/dotenv-format.js'
+import { HushError } from '../lib/errors.js'
 import { readIfExists, writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName, envNameOf as defaultEnvNameOf } from '../lib/names.js'
 import { capabilities } from './capabilities.js'
@@ -36,6 +37,8 @@ export class DotenvStore implements Store {
   constructor(
     readonly location: string,
     private readonly envNameOf: EnvNameOf = defaultEnvNameOf,
+    /** take over an existing file hush did not create (`--adopt`) */
+    private readonly adopt = false,
   ) {
     this.meta = new MetaFile(join(dirname(location), '.hush', `${basename(location)}.meta.json`))
   }
@@ -62,7 +65,12 @@ export class DotenvStore implements Store {
 
   async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
     if (entries.length === 0) return []
-    let text = (await readIfExists(this.location)) ?? ''
+    const existing = await readIfExists(this.location)
+    if (existing !== undefined && !this.adopt && !(await this.meta.exists()))
+      throw new HushError('HUSH_E_UNSAFE_PATH', `${this.location} exists and was not written by hush`, {
+        hint: 'hush edits only a .env it created: pass --adopt once to let it manage its keys in this file (comments and other keys are kept), or use a new file',
+      })
+    let text = existing ?? ''
     for (const e of entries) {
       assertMemberName(e.name)
       text = upsertDotenv(text, this.envNameOf(e.name), e.value)
@@ -75,6 +83,7 @@ export class DotenvStore implements Store {
 
   async remove(name: string): Promise<void> {
     assertMemberName(name)
+    if (!(await this.meta.exists())) return // hush wrote nothing to this file
     const text = await readIfExists(this.location)
     if (text !== undefined) await writeFileAtomic(this.location, removeDotenv(text, this.envNameOf(name)))
     await this.meta.forget(name)
@@ -93,5 +102,5 @@ export const dotenvStore: StoreDescriptor = {
   capabilities: CAPABILITIES,
   defaultPath: () => '.env',
   runtimeLayout: 'dotenv',
-  open: (settings, context) => new DotenvStore(settings.path!, context.envNameOf),
+  open: (settings, context) => new DotenvStore(settings.path!, context.envNameOf, context.adopt),
 }

@@ -10,7 +10,7 @@ import { ioError } from '../lib/errors.js'
 import type { Fingerprinter } from '../lib/fingerprint.js'
 import {
   ensurePrivateDir,
-  readValueFile,
+  readEntryFile,
   removeStaleTempFiles,
   syncDir,
   writeFileAtomic,
@@ -64,15 +64,17 @@ export class FilesStore implements Store {
     return mapLimit(names, 64, async (name) => {
       const known = meta[name]
       if (known) return known
-      // a file put there by hand: describe it from the file itself
-      const [value, stat] = await Promise.all([this.read(name), fs.stat(this.pathOf(name))])
+      // a file put there by hand: describe it from the file itself (a link or a FIFO is not a value: check names it)
+      const stat = await fs.lstat(this.pathOf(name))
+      if (!stat.isFile()) return undefined
       const at = stat.mtime.toISOString()
+      const value = await this.read(name)
       return { name, version: 1, fingerprint: this.fingerprint(value ?? ''), createdAt: at, updatedAt: at }
-    })
+    }).then((all) => all.filter((s): s is StoredSecret => s !== undefined))
   }
 
   async read(name: string): Promise<SecretValue | undefined> {
-    return readValueFile(this.pathOf(name))
+    return readEntryFile(this.pathOf(name))
   }
 
   async write(name: string, value: SecretValue, meta: WriteMeta): Promise<StoredSecret> {

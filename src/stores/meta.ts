@@ -24,6 +24,11 @@ export class MetaFile {
     })
   }
 
+  /** True once hush has written metadata here (the store's files are hush's). */
+  async exists(): Promise<boolean> {
+    return (await readIfExists(this.path)) !== undefined
+  }
+
   async save(secrets: Record<string, StoredSecret>): Promise<void> {
     await ensurePrivateDir(dirname(this.path))
     const doc: MetaDocument = { version: 1, secrets }

@@ -155,6 +155,8 @@ export interface StoreContext {
   readonly project: string
   /** age recipients of sealed stores (hush.yaml's seal.recipients) */
   readonly sealRecipients: readonly string[]
+  /** a store file that exists but hush did not create may be taken over (`--adopt`, never hush.yaml) */
+  readonly adopt?: boolean
 }
 
 /** How External Secrets Operator reads what a store writes (`hush export external-secrets`). */

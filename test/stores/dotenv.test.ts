@@ -19,8 +19,21 @@ storeContract('dotenv', {
 })
 
 describe('dotenv store', () => {
-  it('keeps comments, order and unrelated keys, and dotenv parses what it wrote', async () => {
+  it('refuses to edit a .env it did not create, and touches nothing', async () => {
     const store = fresh()
+    const original = '# my shell settings\nPROMPT_COMMAND=true\n'
+    writeFileSync(store.location, original)
+    await expect(
+      store.write('session_key', 'CANARY-dotenv-adopt', { fingerprint: 'f', source: 'generated', at }),
+    ).rejects.toMatchObject({ code: 'HUSH_E_UNSAFE_PATH', hint: expect.stringContaining('--adopt') })
+    await store.remove('session_key')
+    expect(await fs.readFile(store.location, 'utf8')).toBe(original)
+    await expect(fs.stat(join(store.location, '..', '.hush'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('once adopted, keeps comments, order and unrelated keys, and dotenv parses what it wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-dotenv-'))
+    const store = new DotenvStore(join(dir, '.env'), undefined, true)
     const original =
       '# app config\nLOG_LEVEL=info\n\n# db\nPOSTGRES_PASSWORD=old # rotate me\nexport OTHER="x y"\n'
     writeFileSync(store.location, original)
@@ -32,6 +45,12 @@ describe('dotenv store', () => {
     const parsed = dotenv.parse(text)
     expect(parsed).toEqual({ LOG_LEVEL: 'info', POSTGRES_PASSWORD: value, OTHER: 'x y' })
     expect(await store.read('postgres_password')).toBe(value)
+    // adopted once: a later store without --adopt keeps writing (hush's metadata marks the file)
+    await new DotenvStore(store.location).write('other_key', 'v2', {
+      fingerprint: 'g',
+      source: 'generated',
+      at,
+    })
   })
 
   it('uses the env name the caller maps a secret to', async () => {

@@ -1,6 +1,6 @@
 import { status } from '../../core/status/status.js'
 import { EXIT_OK, EXIT_OVERDUE } from '../../lib/exit-codes.js'
-import { type Ctx, open } from '../context.js'
+import { type Ctx, envFlag, open } from '../context.js'
 
 export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number> {
   const project = await open(ctx)
@@ -13,6 +13,7 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
     missing: paint.red,
     'needs-input': paint.yellow,
     optional: paint.dim,
+    stale: paint.red,
   }
   out.line(`${paint.bold(result.env)} (${result.store})`)
   out.table(
@@ -27,6 +28,9 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
     ]),
   )
   if (result.overdue > 0) out.line(`\n${result.overdue} secret(s) overdue for rotation`)
+  const stale = result.rows.filter((r) => r.state === 'stale').map((r) => r.secret)
+  if (stale.length > 0)
+    out.line(`\n${stale.join(', ')}: stale (does not match its inputs); fix: hush gen${envFlag(result.env)}`)
   if (result.jobs.length > 0) {
     out.line('\nrotation jobs')
     out.table(

@@ -8,6 +8,8 @@ export interface GlobalOptions {
   quiet?: boolean
   color?: boolean
   yes?: boolean
+  allowOutsideProject?: boolean
+  adopt?: boolean
 }
 
 export interface Streams {

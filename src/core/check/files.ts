@@ -1,5 +1,5 @@
 /** Rules about the files behind a local store: mode, owner, git. */
-import { type Stats, statSync } from 'node:fs'
+import { lstatSync, type Stats } from 'node:fs'
 import { gitRoot, ignoredPaths, trackedPaths } from '../../lib/git.js'
 import type { BackingPath } from '../../stores/types.js'
 import type { FindingCode } from './types.js'
@@ -14,7 +14,7 @@ export interface FileProblem {
 
 function statOrUndefined(path: string): Stats | undefined {
   try {
-    return statSync(path) // tiny metadata calls: synchronous is several times faster than the thread pool
+    return lstatSync(path) // tiny metadata calls: synchronous is several times faster than the thread pool
   } catch {
     return undefined
   }
@@ -28,10 +28,21 @@ export async function permissionProblems(paths: readonly BackingPath[]): Promise
   for (const p of paths) {
     const st = statOrUndefined(p.path)
     if (!st) continue
+    const base = { path: p.path, ...(p.name ? { name: p.name } : {}) }
+    const kindOk = p.type === 'dir' ? st.isDirectory() : st.isFile()
+    if (!kindOk) {
+      // never suggest chmod here: it would change the link's target
+      problems.push({
+        ...base,
+        code: 'unsafe-file',
+        message: `${p.path} is ${st.isSymbolicLink() ? 'a symlink' : `not a regular ${p.type === 'dir' ? 'directory' : 'file'}`}; hush does not read values through it`,
+        hint: `replace it with a regular ${p.type === 'dir' ? 'directory' : 'file'}: rm ${p.path}, then hush gen or hush set`,
+      })
+      continue
+    }
     const wanted = p.type === 'dir' ? 0o700 : 0o600
     // stricter is fine (0400); anything for group or others, or execute on a file, is not
     const extra = p.type === 'dir' ? st.mode & 0o077 : st.mode & 0o177
-    const base = { path: p.path, ...(p.name ? { name: p.name } : {}) }
     if (extra !== 0)
       problems.push({
         ...base,

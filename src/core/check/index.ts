@@ -1,8 +1,10 @@
 /** `hush check`: every rule over one environment, as a list of findings. */
 import { relative } from 'node:path'
 import { mapLimit } from '../../lib/concurrency.js'
+import { HushError } from '../../lib/errors.js'
 import { descriptorOf } from '../../stores/registry.js'
 import type { Store } from '../../stores/types.js'
+import { expectedDerived } from '../generate/derive.js'
 import { isRequiredIn, membersOf, primaryMember } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
@@ -42,6 +44,8 @@ function hintFor(code: FindingCode, spec: SecretSpec, env: string): string {
       return `give each secret its own value: ${renew}`
     case 'overdue':
       return `rotate it: hush rotate ${spec.name}${e}`
+    case 'stale-derived':
+      return `recompute it from its inputs: hush gen${e}`
     default:
       return ''
   }
@@ -77,7 +81,8 @@ export async function check(project: Project): Promise<CheckResult> {
     })
 
   const entries = manifest.secrets.flatMap((spec) => membersOf(spec).map((m) => ({ spec, member: m.name })))
-  const raw = await mapLimit(entries, 64, (e) => store.read(e.member))
+  // an entry that is a link or not a regular file has no value here; its backing path names it below
+  const raw = await mapLimit(entries, 64, (e) => store.read(e.member).catch(unlessUnsafe))
   const value = new Map(entries.map((e, i) => [e.member, raw[i]]))
   const metas = new Map((await store.list()).map((m) => [m.name, m]))
   const ownerOf = new Map(entries.map((e) => [e.member, e.spec]))
@@ -105,6 +110,11 @@ export async function check(project: Project): Promise<CheckResult> {
       const fp = fingerprint(current)
       fingerprintsHere.set(fp, [...(fingerprintsHere.get(fp) ?? []), spec.name])
     }
+    const readEntry = async (entry: string) =>
+      value.has(entry) ? value.get(entry) : await store.read(entry).catch(unlessUnsafe)
+    const expected = spec.source === 'derived' ? await expectedDerived(manifest, spec, readEntry) : undefined
+    if (expected !== undefined && expected !== current)
+      add('stale-derived', spec, `${spec.name} does not match what its inputs compute to`)
     const row = statusOf(spec, metas.get(primaryMember(spec)), env, now)
     if (row.state === 'overdue')
       add(
@@ -152,6 +162,12 @@ export async function check(project: Project): Promise<CheckResult> {
       byCode,
     },
   }
+}
+
+/** A read refused as unsafe (a symlink, a FIFO) counts as no value; any other failure stops check. */
+function unlessUnsafe(err: unknown): undefined {
+  if (err instanceof HushError && err.code === 'HUSH_E_UNSAFE_PATH') return undefined
+  throw err
 }
 
 /** `reused`: another environment, in a different store we can read here, holds the same value. */

@@ -11,6 +11,8 @@ export const FINDING_CODES = [
   'duplicate',
   'whitespace',
   'overdue',
+  'unsafe-file',
+  'stale-derived',
 ] as const
 export type FindingCode = (typeof FINDING_CODES)[number]
 export type Severity = 'error' | 'warning'
@@ -40,6 +42,8 @@ export const SEVERITY: Record<FindingCode, Severity> = {
   duplicate: 'error',
   whitespace: 'warning',
   overdue: 'warning',
+  'unsafe-file': 'error',
+  'stale-derived': 'error',
 }
 
 export const CODE_DESCRIPTIONS: Record<FindingCode, string> = {
@@ -55,4 +59,7 @@ export const CODE_DESCRIPTIONS: Record<FindingCode, string> = {
   duplicate: 'Two secrets of one environment hold the same value.',
   whitespace: 'A value has leading or trailing whitespace beyond one newline.',
   overdue: 'A secret is older than its rotation policy allows.',
+  'unsafe-file':
+    'A store entry or directory is a symlink, FIFO or device: hush does not read values through it.',
+  'stale-derived': 'A derived secret no longer matches what its inputs compute to (an interrupted gen).',
 }

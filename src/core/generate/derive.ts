@@ -56,3 +56,22 @@ export function derivedValue(
 ): string {
   return renderTemplate(spec.name, spec.template, (input) => entryValue(inputEntry(manifest, input)))
 }
+
+/**
+ * What a derived secret should hold now, from its inputs as `readEntry` gives them, or undefined
+ * when an input has no value. check and status compare it with what is stored (a gen killed
+ * between an input and the derived value leaves them apart).
+ */
+export async function expectedDerived(
+  manifest: Manifest,
+  spec: DerivedSpec,
+  readEntry: (entry: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const values = new Map<string, string | undefined>()
+  for (const input of spec.inputs) {
+    const entry = inputEntry(manifest, input)
+    values.set(entry, await readEntry(entry))
+  }
+  const read = (entry: string) => values.get(entry)
+  return missingInputs(manifest, spec, read).length > 0 ? undefined : derivedValue(manifest, spec, read)
+}

@@ -2,7 +2,7 @@
  * Turn a schema-valid raw manifest into the normalized form every command
  * uses, collecting rule violations as dotted-path messages.
  */
-import { isAbsolute, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { durationMs } from '../../lib/duration.js'
 import { envNameOf } from '../../lib/names.js'
 import { DEFAULT_STORE, descriptorOf } from '../../stores/registry.js'
@@ -206,8 +206,6 @@ export function normalizeManifest(
   const environments = normalizeEnvironments(raw, root)
   for (const [name, env] of environments) {
     const rawPath = raw.environments?.[name]?.path
-    if (rawPath !== undefined && !isAbsolute(rawPath) && rawPath.split(/[\\/]/).includes('..'))
-      problems.warnings.push(`environments.${name}.path: points outside the project (${rawPath})`)
     if (env.path === undefined && rawPath !== undefined)
       problems.warnings.push(`environments.${name}.path: ignored by the ${env.store} store`)
   }

@@ -2,12 +2,14 @@
 
 import { formatAge } from '../../lib/duration.js'
 import type { StoredSecret } from '../../stores/types.js'
+import { expectedDerived } from '../generate/derive.js'
 import { isRequiredIn, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { type JobStatus, openJobs } from '../rotate/jobs.js'
 
-export type SecretState = 'ok' | 'overdue' | 'missing' | 'needs-input' | 'optional'
+/** `stale`: a derived secret that no longer matches what its inputs compute to (run hush gen). */
+export type SecretState = 'ok' | 'overdue' | 'missing' | 'needs-input' | 'optional' | 'stale'
 
 export interface StatusRow {
   readonly secret: string
@@ -71,8 +73,13 @@ export async function status(project: Project): Promise<StatusResult> {
   const env = project.environment.name
   const metas = new Map((await project.store.list()).map((m) => [m.name, m]))
   const now = project.world.now()
-  const rows = project.manifest.secrets.map((spec) =>
-    statusOf(spec, metas.get(primaryMember(spec)), env, now),
+  const rows = await Promise.all(
+    project.manifest.secrets.map(async (spec) => {
+      const row = statusOf(spec, metas.get(primaryMember(spec)), env, now)
+      return row.state === 'ok' && (await staleDerived(project, spec, row.fingerprint))
+        ? { ...row, state: 'stale' as const }
+        : row
+    }),
   )
   return {
     env,
@@ -81,4 +88,16 @@ export async function status(project: Project): Promise<StatusResult> {
     overdue: rows.filter((r) => r.state === 'overdue').length,
     jobs: await openJobs(project),
   }
+}
+
+/** A derived secret whose stored fingerprint differs from its inputs' value now (stores that return values). */
+async function staleDerived(
+  project: Project,
+  spec: SecretSpec,
+  stored: string | undefined,
+): Promise<boolean> {
+  if (spec.source !== 'derived' || stored === undefined || !project.store.capabilities.returnsValues)
+    return false
+  const expected = await expectedDerived(project.manifest, spec, (entry) => project.store.read(entry))
+  return expected !== undefined && project.fingerprint(expected) !== stored
 }

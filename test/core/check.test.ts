@@ -384,7 +384,8 @@ describe('check: every rule over one environment', () => {
       ],
     ])
     await put(p, { session_key: '', cache_key: '', hf_token: HF })
-    expect(pick((await check(p)).findings)).toEqual(['empty', 'empty'])
+    // session_copy still holds the old session_key: stale against its input, never a duplicate
+    expect(pick((await check(p)).findings)).toEqual(['empty', 'empty', 'stale-derived'])
   })
 
   it('reused: another local store holding the value is reported; a shared store, a distribute_to pair and remote stores are not', async () => {
@@ -409,6 +410,7 @@ describe('check: every rule over one environment', () => {
     ])
     // from qa, development and staging are two environments (one directory): each is named
     expect((await check(await project(dir, 'qa'))).findings.map((f) => f.message)).toEqual([
+      'session_copy does not match what its inputs compute to', // qa's session_key was copied in, its copy not
       'session_key has the same value in qa and development',
       'session_key has the same value in qa and staging',
     ])
@@ -479,7 +481,7 @@ describe('check: every rule over one environment', () => {
     chmodSync(file(dir, 'hf_token'), 0o666)
     const result = await check(dev)
     expect(new Set(pick(result.findings))).toEqual(
-      new Set(['weak', 'pattern', 'whitespace', 'reused', 'placeholder', 'permissions']),
+      new Set(['weak', 'pattern', 'whitespace', 'reused', 'placeholder', 'permissions', 'stale-derived']),
     )
     const text = JSON.stringify(result)
     for (const value of [...Object.values(canaries), 'CANARY_changeme_jwt']) {

@@ -5,8 +5,8 @@ cd "$(dirname "$0")"
 hush() { node ../../dist/cli.cjs "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "hush gen — create every secret the manifest can make"
-hush gen
+step "hush gen --adopt — create every secret the manifest can make (--adopt: docker/secrets came from git as 0755, and hush changes the mode of a directory it did not create only when told)"
+hush gen --adopt
 step "hush check — validate development (the Hugging Face token is only required in production)"
 hush check
 step "hush status — age and rotation policy"

@@ -36,10 +36,10 @@ function openError(action: string, path: string, err: unknown): HushError {
 
 /**
  * Create `dir` (and parents); a directory hush creates is 0700 whatever the umask. An existing
- * directory keeps its mode (it is the user's: `hush check` reports a wide one), and a symlink is
- * refused rather than followed.
+ * directory keeps its mode (it is the user's: `hush check` reports a wide one) unless `adopt`
+ * (the user said `--adopt`), and a symlink is refused rather than followed.
  */
-export async function ensurePrivateDir(dir: string): Promise<void> {
+export async function ensurePrivateDir(dir: string, options: { adopt?: boolean } = {}): Promise<void> {
   let st: Stats
   let created: string | undefined
   try {
@@ -49,7 +49,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
     throw ioError('create directory', dir, err)
   }
   if (st.isSymbolicLink()) throw symlinkError(dir)
-  if (created !== undefined && (st.mode & 0o777) !== DIR_MODE)
+  if ((created !== undefined || options.adopt) && (st.mode & 0o777) !== DIR_MODE)
     await fs.chmod(dir, DIR_MODE).catch((err) => {
       throw ioError('chmod', dir, err)
     })

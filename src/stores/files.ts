@@ -41,6 +41,8 @@ export class FilesStore implements Store {
   constructor(
     readonly location: string,
     private readonly fingerprint: Fingerprinter,
+    /** make an existing directory hush did not create 0700 (`--adopt`) */
+    private readonly adopt = false,
   ) {
     this.meta = new MetaFile(join(location, '.hush', 'meta.json'))
   }
@@ -85,7 +87,7 @@ export class FilesStore implements Store {
   async writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {
     if (entries.length === 0) return []
     for (const e of entries) assertMemberName(e.name)
-    await ensurePrivateDir(this.location)
+    await ensurePrivateDir(this.location, { adopt: this.adopt })
     await removeStaleTempFiles(this.location)
     await mapLimit(entries, 16, (e) => writeFileAtomic(this.pathOf(e.name), e.value, { syncDir: false }))
     await syncDir(this.location)
@@ -118,5 +120,5 @@ export const filesStore: StoreDescriptor = {
   capabilities: CAPABILITIES,
   defaultPath: (env) => `.secrets/${env}`,
   runtimeLayout: 'files',
-  open: (settings, context) => new FilesStore(settings.path!, context.fingerprint),
+  open: (settings, context) => new FilesStore(settings.path!, context.fingerprint, context.adopt),
 }

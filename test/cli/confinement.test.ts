@@ -103,7 +103,7 @@ describe('files hush did not create', () => {
     expect((await hush(['gen', 'session_key', '--force'], { cwd: dir })).code).toBe(0) // adopted for good
   })
 
-  it('leaves an existing store directory mode alone; check reports it', async () => {
+  it('leaves an existing store directory mode alone (check reports it) until --adopt', async () => {
     const dir = tmpProject(manifestWith('{ path: secrets }'))
     mkdirSync(join(dir, 'secrets'), { mode: 0o755 })
     chmodSync(join(dir, 'secrets'), 0o755)
@@ -111,6 +111,9 @@ describe('files hush did not create', () => {
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o755)
     const check = await hush(['check', '--format', 'json'], { cwd: dir })
     expect(JSON.parse(check.stdout).findings.map((f: { code: string }) => f.code)).toContain('permissions')
+    // the user hands it over: the next write makes it 0700
+    expect((await hush(['gen', 'session_key', '--force', '--adopt'], { cwd: dir })).code).toBe(0)
+    expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700)
   })
 })
 

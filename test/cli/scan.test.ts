@@ -4,7 +4,8 @@
  * baselines, allowlists, SARIF, the pre-commit hook — and no output ever holds a planted value.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_RULES } from '../../src/core/scan/rules.js'
@@ -168,7 +169,11 @@ describe('hush scan', () => {
     expect(clean.status, clean.stderr).toBe(0)
     writeFileSync(join(dir, 'leak.txt'), `${samples(9)['openai-api-key']}\n`)
     git(dir, 'add', 'leak.txt')
-    const blocked = spawnSync('git', ['commit', '-qm', 'leak'], { cwd: dir, encoding: 'utf8' })
+    // an unrelated `hush` on PATH (the npm name belongs to another package) must not stand in for hushkit
+    const bin = mkdtempSync(join(tmpdir(), 'hush-other-'))
+    writeFileSync(join(bin, 'hush'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` }
+    const blocked = spawnSync('git', ['commit', '-qm', 'leak'], { cwd: dir, encoding: 'utf8', env })
     expect(blocked.status).not.toBe(0)
     expect(blocked.stdout + blocked.stderr).toContain('openai-api-key')
     // a hook someone else wrote is kept unless --force

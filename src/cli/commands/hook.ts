@@ -9,13 +9,22 @@ import { type Ctx, worldOf } from '../context.js'
 
 const MARK = '# installed by hush hook install'
 
-/** The hook: hush on PATH, else the node and CLI that installed it. */
+/** A POSIX shell word holding `text` exactly. */
+const shellWord = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`
+
+/**
+ * The hook: the project's own hushkit (node_modules/.bin/hush), else the node and CLI that
+ * installed it. Never a `hush` found on PATH: that name also belongs to an unrelated npm package.
+ */
 function hookScript(): string {
   const cli = realpathSync(process.argv[1] ?? 'hush')
   return `#!/bin/sh
 ${MARK}: scan the lines this commit adds for credentials and this project's own secret values
-if command -v hush >/dev/null 2>&1; then exec hush scan --staged; fi
-exec "${process.execPath}" "${cli}" scan --staged
+local_hush="$(git rev-parse --show-toplevel)/node_modules/.bin/hush"
+if [ -x "$local_hush" ]; then exec "$local_hush" scan --staged; fi
+if [ -f ${shellWord(cli)} ]; then exec ${shellWord(process.execPath)} ${shellWord(cli)} scan --staged; fi
+echo "hush pre-commit hook: hushkit is not installed here (npm install --save-dev hushkit)" >&2
+exit 1
 `
 }
 

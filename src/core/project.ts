@@ -102,7 +102,7 @@ export async function openProject(world: World, envName: string | undefined): Pr
     target: targetOf(descriptorOf(environment.store)),
     targetOf,
     fingerprint,
-    audit: new AuditLog(stateDir),
+    audit: new AuditLog(stateDir, world.env),
     stateDir,
     actor: actorOf(world),
     world,

@@ -309,7 +309,9 @@ No command prints a secret value unless asked with get --reveal.`,
   program
     .command('audit')
     .argument('[action]', 'tail (default) or verify')
-    .description('the hash-chained audit log: who did what to which secret, with fingerprints only')
+    .description(
+      'the audit log, chained and MACed under your audit key: who did what to which secret, fingerprints only',
+    )
     .option('-n, --lines <n>', 'how many entries tail shows', '20')
     .action((action: string | undefined, flags) =>
       setAction(async (c) => (await import('./commands/audit.js')).run(c, action, flags)),

@@ -120,7 +120,7 @@ export async function openProject(
     target: targetOf(descriptorOf(environment.store)),
     targetOf,
     fingerprint,
-    audit: new AuditLog(stateDir),
+    audit: new AuditLog(stateDir, world.env),
     stateDir,
     actor: actorOf(world),
     world,

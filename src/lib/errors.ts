@@ -27,7 +27,10 @@ export const ERROR_CODES = {
   HUSH_E_DOTENV_UNREPRESENTABLE: { exit: 1, means: 'the value cannot be written to a .env file losslessly' },
   HUSH_E_STORE_CORRUPT: { exit: 1, means: 'a store or metadata file could not be parsed' },
   HUSH_E_LOCKED: { exit: 1, means: 'another hush process holds the lock' },
-  HUSH_E_AUDIT_BROKEN: { exit: 1, means: 'the audit log hash chain does not verify' },
+  HUSH_E_AUDIT_BROKEN: {
+    exit: 1,
+    means: 'the audit log does not verify, or cannot be appended to (nothing was changed)',
+  },
   HUSH_E_IO: { exit: 1, means: 'a file system operation failed' },
   HUSH_E_SECRETS: {
     exit: 1,

@@ -92,6 +92,39 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Create `path` atomically with mode 0600 unless it exists: the content is written and fsynced under a
+ * temp name, then hard-linked into place, which fails when another process created `path` first.
+ * Returns false (and leaves the existing file alone) in that case.
+ */
+export async function createFileAtomic(path: string, data: string | Uint8Array): Promise<boolean> {
+  const dir = dirname(path)
+  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${process.pid}.${++tempSeq}`)
+  try {
+    await fs.rm(temp, { force: true })
+    const handle = await fs.open(temp, 'wx', FILE_MODE)
+    try {
+      await handle.chmod(FILE_MODE)
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await fs.link(temp, path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw err
+    }
+    await fsyncDir(dir)
+    return true
+  } catch (err) {
+    throw ioError('create', path, err)
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => {})
+  }
+}
+
 /** Sync a directory once after many writes made with `syncDir: false`. */
 export async function syncDir(dir: string): Promise<void> {
   try {

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CLI, tmpProject } from '../helpers/project.js'
+import { CLI, tmpProject, userConfig } from '../helpers/project.js'
 
 const haveScript = spawnSync('script', ['--version']).status === 0
 
@@ -18,7 +18,13 @@ describe('hush set on a terminal', () => {
     const value = 'tok-CANARY-4f9a8b7c6d5e'
     const child = spawn('script', ['-qc', `${process.execPath} ${CLI} set api_key`, '/dev/null'], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HUSH_ACTOR: 'tester', TERM: 'dumb' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        XDG_CONFIG_HOME: userConfig(),
+        NO_COLOR: '1',
+        HUSH_ACTOR: 'tester',
+        TERM: 'dumb',
+      },
     })
     let screen = ''
     let typed = false

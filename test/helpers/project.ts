@@ -22,9 +22,17 @@ export function git(dir: string, ...args: string[]): string {
   })
 }
 
+/** The test file's user config directory (test/helpers/user-config.ts): never the real ~/.config. */
+export function userConfig(): string {
+  const dir = process.env.XDG_CONFIG_HOME
+  if (!dir?.startsWith(tmpdir()))
+    throw new Error('run tests through vitest: XDG_CONFIG_HOME must be a temp dir')
+  return dir
+}
+
 /** Open a project in-process with a frozen (or given) clock. */
 export function project(dir: string, env = 'development', now: () => Date = () => FROZEN): Promise<Project> {
-  return openProject({ cwd: dir, env: { HUSH_ACTOR: 'tester' }, now }, env)
+  return openProject({ cwd: dir, env: { HUSH_ACTOR: 'tester', XDG_CONFIG_HOME: userConfig() }, now }, env)
 }
 
 export interface CliResult {
@@ -44,6 +52,7 @@ export function hush(
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
+        XDG_CONFIG_HOME: userConfig(),
         HUSH_ACTOR: 'tester',
         NO_COLOR: '1',
         ...options.env,

@@ -1,163 +1,152 @@
 /**
- * The hash-chained audit log `.hush/audit.jsonl`. Each line records who did
- * what to which secret, with the value's fingerprint — never the value — and
- * the hash of the line before it; `.hush/audit.head` remembers the last hash so
- * that a truncated tail is detected too.
+ * The audit log `.hush/audit.jsonl`. Each line records who did what to which secret, with the value's
+ * fingerprint — never the value — chained to the line before it and authenticated with the user's audit
+ * key (see key.ts); the log's end is anchored outside the project (see anchor.ts). An entry is written
+ * and fsynced before the change it records, and a change whose entry cannot be appended does not happen.
  */
-import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import { join } from 'node:path'
-import { HushError } from '../../lib/errors.js'
-import { appendDurable, ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
+import { HushError, ioError } from '../../lib/errors.js'
+import { appendDurable, ensurePrivateDir, readIfExists } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
+import { anchorFile, anchorRoot, readAnchor, writeAnchor } from './anchor.js'
+import { type AuditEntry, type AuditEvent, macOf, parseEntry } from './entry.js'
+import { AUDIT_KEY_VAR, auditKeyFile, auditKeyFor, readAuditKey } from './key.js'
+import { tailOf } from './tail.js'
+import { type AuditReport, verifyLog } from './verify.js'
 
-export type AuditAction = 'gen' | 'set' | 'reveal' | 'rotate' | 'push' | 'remove'
+export type { AuditAction, AuditEntry, AuditEvent } from './entry.js'
+export type { AuditProblem, AuditReport } from './verify.js'
 
-export interface AuditEvent {
-  readonly action: AuditAction
-  readonly secret: string
-  readonly env?: string
-  /** fingerprint of the value after the action */
-  readonly fp?: string
-  /** a short word about what happened: create, regenerate, derive, update */
-  readonly detail?: string
-}
-
-export interface AuditEntry extends AuditEvent {
-  readonly seq: number
-  readonly ts: string
-  readonly actor: string
-  readonly prev: string
-  readonly hash: string
-}
-
-const GENESIS = '0'.repeat(64)
-
-interface Head {
-  seq: number
-  hash: string
-  /** bytes of the log up to and including the last acknowledged line */
-  size: number
-}
-
-function hashOf(entry: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(JSON.stringify(entry)).digest('hex')
-}
+type Env = Readonly<Record<string, string | undefined>>
 
 export class AuditLog {
   readonly path: string
-  private readonly headPath: string
 
-  constructor(readonly stateDir: string) {
+  constructor(
+    readonly stateDir: string,
+    private readonly env: Env,
+  ) {
     this.path = join(stateDir, 'audit.jsonl')
-    this.headPath = join(stateDir, 'audit.head')
   }
 
-  /**
-   * The chain's tail. The head file is written after each append; a crash
-   * between the two leaves complete lines past the head (adopted) or a torn
-   * last line (cut off, it was never acknowledged).
-   */
-  private async tail(): Promise<Head> {
-    const text = (await readIfExists(this.path)) ?? ''
-    const headText = await readIfExists(this.headPath)
-    const head: Head = headText ? (JSON.parse(headText) as Head) : { seq: 0, hash: GENESIS, size: 0 }
-    const bytes = Buffer.byteLength(text)
-    // shorter than acknowledged: lines were removed; chaining on from the head keeps the gap visible to verify
-    if (bytes <= head.size) return head
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1)
-    if (Buffer.byteLength(complete) !== bytes) await fs.truncate(this.path, Buffer.byteLength(complete))
-    const last = complete.split('\n').filter(Boolean).at(-1)
-    if (!last) return { seq: 0, hash: GENESIS, size: 0 }
-    const entry = JSON.parse(last) as AuditEntry
-    return { seq: entry.seq, hash: entry.hash, size: Buffer.byteLength(complete) }
+  private async anchorFile(): Promise<{ file: string; root: string }> {
+    const root = await anchorRoot(join(this.stateDir, '..'))
+    return { file: anchorFile(this.env, root), root }
   }
 
-  /** Append events as one durable write. */
+  /** Append events as one durable write, anchored; refused (HUSH_E_AUDIT_BROKEN) when the log's end is not sound. */
   async append(events: readonly AuditEvent[], actor: string, at: string): Promise<void> {
     if (events.length === 0) return
     await ensurePrivateDir(this.stateDir)
     const release = await acquireLock(`${this.path}.lock`)
     try {
-      let { seq, hash, size } = await this.tail()
+      const bytes = await readBytes(this.path)
+      const { file, root } = await this.anchorFile()
+      const anchor = await readAnchor(file, root)
+      const tail = tailOf({
+        bytes,
+        anchor,
+        key: await readAuditKey(this.env),
+        path: this.path,
+        anchorFile: file,
+        keyFile: auditKeyFile(this.env),
+      })
+      const key = await auditKeyFor(this.env) // created here on first use
+      if (tail.unfinished) await fs.truncate(this.path, tail.size)
+      let { seq, link } = tail
       const lines = events
         .map((event) => {
-          const body = { seq: ++seq, ts: at, actor, ...event, prev: hash }
-          hash = hashOf(body)
-          return `${JSON.stringify({ ...body, hash })}\n`
+          const body = { seq: ++seq, ts: at, actor, ...event, prev: link, kid: key.kid }
+          link = macOf(key.bytes, body)
+          return `${JSON.stringify({ ...body, mac: link })}\n`
         })
         .join('')
       await appendDurable(this.path, lines)
-      size += Buffer.byteLength(lines)
-      await writeFileAtomic(this.headPath, JSON.stringify({ seq, hash, size }))
+      const size = tail.size + Buffer.byteLength(lines)
+      await writeAnchor(file, { version: 1, root, seq, mac: link, size, kid: key.kid })
+      await fs.rm(join(this.stateDir, 'audit.head'), { force: true }) // the in-project head of the unkeyed format
     } finally {
       await release()
     }
   }
 
-  /** Parsed entries; lines that do not parse are skipped here and reported by verify. */
-  async entries(): Promise<AuditEntry[]> {
-    const text = (await readIfExists(this.path)) ?? ''
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as AuditEntry]
-        } catch {
-          return []
-        }
-      })
+  /**
+   * Record `events` before `change` runs (intent first): the change never happens unless its entries
+   * are in the log. A change that throws is followed by a `failed` entry for each event (best effort).
+   */
+  async recorded<T>(
+    events: readonly AuditEvent[],
+    actor: string,
+    at: string,
+    change: () => Promise<T>,
+  ): Promise<T> {
+    await this.append(events, actor, at)
+    try {
+      return await change()
+    } catch (err) {
+      const failed = events.map(
+        (e): AuditEvent => ({
+          action: e.action,
+          secret: e.secret,
+          ...(e.env ? { env: e.env } : {}),
+          detail: 'failed',
+        }),
+      )
+      await this.append(failed, actor, at).catch(() => {})
+      throw err
+    }
   }
 
-  /** Check the chain; every problem names its line. */
-  async verify(): Promise<{ entries: number; problems: { line: number; problem: string }[] }> {
+  /** Parsed entries; lines that are not entries are skipped here and reported by verify. */
+  async entries(): Promise<AuditEntry[]> {
     const text = (await readIfExists(this.path)) ?? ''
-    const lines = text.split('\n')
-    if (lines.at(-1) === '') lines.pop()
-    const problems: { line: number; problem: string }[] = []
-    let prev = GENESIS
-    lines.forEach((line, i) => {
-      const n = i + 1
-      let entry: AuditEntry
-      try {
-        entry = JSON.parse(line) as AuditEntry
-      } catch {
-        problems.push({ line: n, problem: 'not valid JSON (edited or torn)' })
-        return
-      }
-      const { hash, ...body } = entry
-      if (hashOf(body) !== hash)
-        problems.push({ line: n, problem: 'content does not match its hash (edited)' })
-      if (entry.seq !== n)
-        problems.push({
-          line: n,
-          problem: `sequence ${entry.seq} where ${n} was expected (deleted or reordered)`,
-        })
-      else if (entry.prev !== prev)
-        problems.push({
-          line: n,
-          problem: 'does not chain to the line before it (deleted, inserted or reordered)',
-        })
-      prev = hash
+    return text.split('\n').flatMap((line) => {
+      const entry = line ? parseEntry(line) : undefined
+      return entry ? [entry] : []
     })
-    const headText = await readIfExists(this.headPath)
-    if (headText) {
-      // more lines than the head records is a crash between append and head update; fewer is truncation
-      const head = JSON.parse(headText) as Head
-      const atHead = lines[head.seq - 1]
-      if (head.seq > lines.length || (head.seq > 0 && !atHead?.includes(`"hash":"${head.hash}"`)))
-        problems.push({
-          line: lines.length,
-          problem: `the log ends at entry ${lines.length} but the head records entry ${head.seq} (lines removed from the end?)`,
-        })
-    } else if (lines.length > 0) problems.push({ line: 0, problem: 'audit.head is missing (deleted?)' })
-    return { entries: lines.length, problems }
+  }
+
+  /** Check every MAC, the chain and the anchor; every problem names its line. */
+  async verify(): Promise<AuditReport> {
+    const text = (await readIfExists(this.path)) ?? ''
+    const { file, root } = await this.anchorFile()
+    const problems: AuditReport['problems'] = []
+    const [key, anchor] = await Promise.all([
+      broken(readAuditKey(this.env), problems),
+      broken(readAnchor(file, root), problems),
+    ])
+    const keySource = this.env[AUDIT_KEY_VAR]
+      ? AUDIT_KEY_VAR
+      : `${AUDIT_KEY_VAR} is unset and ${auditKeyFile(this.env)} does not exist`
+    const report = verifyLog({ text, key, keySource, anchor, anchorFile: file })
+    return { ...report, problems: [...problems, ...report.problems] }
+  }
+}
+
+/** The log as bytes (sizes and the cut of a torn tail are in bytes, whatever the text holds). */
+async function readBytes(path: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0)
+    throw ioError('read', path, err)
+  }
+}
+
+/** A corrupt key or anchor is a problem of the log, reported with the others. */
+async function broken<T>(read: Promise<T>, problems: AuditReport['problems']): Promise<T | undefined> {
+  try {
+    return await read
+  } catch (err) {
+    if (!(err instanceof HushError) || err.code !== 'HUSH_E_AUDIT_BROKEN') throw err
+    problems.push({ line: 0, problem: err.message })
+    return undefined
   }
 }
 
 export function auditBroken(problems: number): HushError {
   return new HushError('HUSH_E_AUDIT_BROKEN', `the audit log does not verify: ${problems} problem(s)`, {
-    hint: 'the log was edited, truncated or reordered; compare it with a backup',
+    hint: 'the log was edited, truncated, deleted or written without your audit key; compare it with a backup',
   })
 }

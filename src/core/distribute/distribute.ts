@@ -153,8 +153,6 @@ export async function distribute(
   const dirty = changed.size > 0 || (prune?.dropped.length ?? 0) > 0
   if (!options.dryRun && (dirty || to.store.roll))
     await project.locked(async () => {
-      services = (await apply(to.store, writes, changed, options)).services
-      await prune?.apply()
       const events: AuditEvent[] = [
         ...writes
           .filter((w) => changed.has(w.name))
@@ -171,7 +169,10 @@ export async function distribute(
           (name): AuditEvent => ({ action: 'remove', secret: name, env: to.env, detail: 'prune' }),
         ),
       ]
-      if (events.length > 0) await project.audit.append(events, project.actor, at)
+      await project.audit.recorded(events, project.actor, at, async () => {
+        services = (await apply(to.store, writes, changed, options)).services
+        await prune?.apply()
+      })
     })
   return {
     env: from.env,

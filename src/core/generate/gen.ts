@@ -164,10 +164,8 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
     }
   }
 
-  if (!options.dryRun && writes.length > 0) {
-    await store.writeMany(writes)
-    await project.audit.append(events, project.actor, at)
-  }
+  if (!options.dryRun && writes.length > 0)
+    await project.audit.recorded(events, project.actor, at, () => store.writeMany(writes))
   return { env, rows, needsInput }
 }
 

@@ -73,13 +73,18 @@ export async function setSecret(
   const at = project.world.now().toISOString()
   const before = await store.read(name)
   const fp = fingerprint(value)
-  const stored = await store.write(name, value, {
-    fingerprint: fp,
-    source: spec.source === 'provided' ? 'provided' : 'generated',
+  const stored = await project.audit.recorded(
+    [{ action: 'set', secret: name, env, fp }],
+    project.actor,
     at,
-    rotated: true,
-  })
-  await project.audit.append([{ action: 'set', secret: name, env, fp }], project.actor, at)
+    () =>
+      store.write(name, value, {
+        fingerprint: fp,
+        source: spec.source === 'provided' ? 'provided' : 'generated',
+        at,
+        rotated: true,
+      }),
+  )
   const derived = (await gen(project, { names: [name] })).rows.filter(
     (r) => r.secret !== name && r.action !== 'keep',
   )

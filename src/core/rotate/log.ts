@@ -1,4 +1,4 @@
-/** A job's journal lines and audit events, written as the machine takes each step. */
+/** A job's audit events and journal lines: each step is audited before it runs, journaled once done. */
 import type { Project } from '../project.js'
 import { type JobRecord, type JobState, Journal } from './journal.js'
 import type { MachineHooks, StepReport } from './types.js'
@@ -17,7 +17,22 @@ export class JobLog {
     this.journal = new Journal(project.stateDir)
   }
 
-  /** Journal the step (then audit it, fingerprints only); the failpoint hook runs on either side. */
+  /**
+   * Audit a step before it runs (intent first, fingerprints only): a step whose entry cannot be
+   * appended fails before it changes anything. A step retried after a crash is announced again.
+   */
+  async announce(job: JobRecord, state: JobState, fp?: string): Promise<void> {
+    const event = {
+      action: 'rotate' as const,
+      secret: this.secret,
+      env: job.env,
+      detail: state.toLowerCase(),
+    }
+    const at = this.project.world.now().toISOString()
+    await this.project.audit.append([{ ...event, ...(fp ? { fp } : {}) }], this.project.actor, at)
+  }
+
+  /** Journal the step once it is done; the failpoint hook runs on either side. */
   async record(
     job: JobRecord,
     state: JobState,
@@ -28,16 +43,8 @@ export class JobLog {
     this.hooks.failpoint?.(`before:${state}`)
     const line = { state, at: this.project.world.now().toISOString(), ...(detail ? { detail } : {}) }
     await this.journal.append(job, line)
-    // the caller sees the line at once, so a failure after it (audit, failpoint) names the right step
+    // the caller sees the line at once, so a failure after it (failpoint) names the right step
     journaled({ ...job, lines: [...job.lines, line] })
-    const fp = typeof detail?.to === 'string' ? detail.to : undefined
-    const event = {
-      action: 'rotate' as const,
-      secret: this.secret,
-      env: job.env,
-      detail: state.toLowerCase(),
-    }
-    await this.project.audit.append([{ ...event, ...(fp ? { fp } : {}) }], this.project.actor, line.at)
     this.steps.push({ state, ...(note ? { note } : {}) })
     this.hooks.failpoint?.(state)
   }

@@ -51,6 +51,11 @@ export class Machine implements StepParties {
     return this.log.steps
   }
 
+  /** Audit a step before it runs: nothing changes unless its entry is in the audit log. */
+  private async announce(state: JobState, fp?: string): Promise<void> {
+    await this.log.announce(this.job, state, fp)
+  }
+
   private async record(state: JobState, detail?: Detail, note?: string): Promise<void> {
     await this.log.record(this.job, state, (job) => (this.job = job), detail, note)
   }
@@ -85,6 +90,7 @@ export class Machine implements StepParties {
   /** Open the job: note the strategy and the current value's fingerprint. */
   async plan(): Promise<void> {
     const current = await this.currentValue()
+    await this.announce('PLANNED', current !== undefined ? this.project.fingerprint(current) : undefined)
     await this.record('PLANNED', {
       strategy: this.strategy.name,
       ...(current !== undefined ? { from: this.project.fingerprint(current) } : {}),
@@ -99,6 +105,8 @@ export class Machine implements StepParties {
     } catch (err) {
       const code = err instanceof HushError ? err.code : 'HUSH_E_INTERNAL'
       await this.record('FAILED', { step: progressOf(this.job), code })
+      // after the fact, and best effort: the failure being reported may be the audit log itself
+      await this.announce('FAILED').catch(() => {})
       throw err
     }
   }
@@ -114,11 +122,13 @@ export class Machine implements StepParties {
           (await this.journal.readPending(this.job)) ??
           (spec.source === 'generated' ? generate(spec.generator).value : '')
         await this.journal.writePending(this.job, value)
+        await this.announce('GENERATED', fp(value))
         await this.record('GENERATED', { to: fp(value) })
         return true
       }
       case 'GENERATED': {
         const value = await this.pending()
+        await this.announce('APPLIED', fp(value))
         const accepted = await strategy.apply(spec, entries, value)
         const sent = Object.keys(accepted).length > 0 ? await targets.send(accepted) : undefined
         // a server rotator makes the new credential valid beside the current one
@@ -131,6 +141,7 @@ export class Machine implements StepParties {
       }
       case 'APPLIED': {
         const value = await this.pending()
+        await this.announce('VERIFIED', fp(value))
         await strategy.verify(spec, entries, value)
         await rotator?.test(this.ctx(value, undefined))
         const note = rotator ? 'logged in with the new credential' : undefined
@@ -139,6 +150,7 @@ export class Machine implements StepParties {
       }
       case 'VERIFIED': {
         // the targets get the promoted values now, staged where they can (AWSPENDING); the local store at PROMOTED
+        await this.announce('DISTRIBUTED')
         const note = await targets.send(await this.promoted(await this.pending()), { stage: true })
         const sinks = [
           `${project.environment.store} ${project.store.location}`,
@@ -149,6 +161,7 @@ export class Machine implements StepParties {
       }
       case 'DISTRIBUTED': {
         const value = await this.pending()
+        await this.announce('PROMOTED', fp(value))
         const current = await this.currentValue()
         const flips = rotator?.promoted?.(this.ctx(value, current)) ?? {}
         const note = await promote(this, value, current, flips)
@@ -160,12 +173,14 @@ export class Machine implements StepParties {
         return true
       }
       case 'PROMOTED':
+        await this.announce('GRACE')
         await this.record('GRACE', { until: String(lineOf(this.job, 'PROMOTED')?.detail?.graceUntil ?? '') })
         return true
       case 'GRACE': {
         const until = Date.parse(String(lineOf(this.job, 'GRACE')?.detail?.until ?? 0))
         if (graceOverride === undefined && until > project.world.now().getTime()) return false // still in grace
         const value = await this.pending()
+        await this.announce('REVOKED', fp(value))
         const note = await revoke(this, value, async (old) => rotator?.revoke(this.ctx(value, old)))
         await this.journal.dropPending(this.job)
         await this.record('REVOKED', { to: fp(value) }, note)
@@ -183,6 +198,7 @@ export class Machine implements StepParties {
       throw new HushError('HUSH_E_USAGE', `job ${this.job.id} is past PROMOTED: the new value is live`, {
         hint: `finish it with hush rotate ${this.spec.name} --retire, or rotate again`,
       })
+    await this.announce('ABORTED')
     await this.strategy.abort(this.spec, this.entries)
     const pending = await this.journal.readPending(this.job)
     if (pending !== undefined && this.targets.any) {

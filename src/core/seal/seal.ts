@@ -103,7 +103,6 @@ export async function unseal(
   }
   if (!options.dryRun && writes.length > 0)
     await project.locked(async () => {
-      await store.writeMany(writes)
       const events: AuditEvent[] = writes.map((w) => ({
         action: 'set',
         secret: w.name,
@@ -111,7 +110,7 @@ export async function unseal(
         fp: w.meta.fingerprint,
         detail: 'unseal',
       }))
-      await project.audit.append(events, project.actor, at)
+      await project.audit.recorded(events, project.actor, at, () => store.writeMany(writes))
     })
   return {
     env: project.environment.name,

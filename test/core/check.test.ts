@@ -466,6 +466,20 @@ describe('check: every rule over one environment', () => {
     ])
   })
 
+  it('a dotenv store file is checked too: its mode and git status belong to no one secret', async () => {
+    const dir = fresh(
+      'version: 1\nproject: unit\nenvironments:\n  development: { store: dotenv, path: .env }\nsecrets:\n  session_key: { generate: base64:32 }\n',
+      { git: true },
+    )
+    await gen(await project(dir))
+    chmodSync(join(dir, '.env'), 0o644)
+    const { findings } = await check(await project(dir))
+    expect(findings.map((f) => [f.code, f.secret, f.message])).toEqual([
+      ['permissions', '', '.env has mode 0644, expected 0600'],
+      ['not-ignored', '', '.env is not ignored by git'],
+    ])
+  })
+
   it('no finding, message or hint carries a value (canaries in every rule)', async () => {
     const dir = await ready('development', 'qa')
     const dev = await project(dir)

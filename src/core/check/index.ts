@@ -131,7 +131,10 @@ export async function check(project: Project): Promise<CheckResult> {
   await reusedAcrossEnvironments(project, fingerprintsHere, add)
 
   if (store.capabilities.localFiles && store.backingPaths) {
-    const paths = (await store.backingPaths()).filter((p) => p.type === 'dir' || ownerOf.has(p.name ?? ''))
+    // the store's directory, its own file (a .env holds many secrets) and the entries of declared secrets
+    const paths = (await store.backingPaths()).filter(
+      (p) => p.type === 'dir' || p.name === undefined || ownerOf.has(p.name),
+    )
     const problems = [...(await permissionProblems(paths)), ...(await gitProblems(paths))]
     for (const p of problems) {
       const spec = ownerOf.get(p.name ?? '')

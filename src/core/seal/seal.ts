@@ -8,7 +8,14 @@
 import { type DecryptOptions, decrypt, type EncryptOptions, encrypt } from '../../lib/age.js'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
-import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../../lib/sealed-bundle.js'
+import {
+  type Bundle,
+  type BundleEntry,
+  parseBundle,
+  renderBundle,
+  signBundle,
+} from '../../lib/sealed-bundle.js'
+import type { SigningKey } from '../../lib/signing.js'
 import type { WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
 import { membersOf } from '../manifest/members.js'
@@ -40,15 +47,18 @@ export async function bundleOf(project: Project): Promise<Bundle> {
   }
 }
 
+/** The environment's bundle, signed with `signingKey` when there is one, encrypted to the recipients. */
 export async function seal(
   project: Project,
   options: EncryptOptions,
+  signingKey?: SigningKey,
 ): Promise<{ bytes: Uint8Array; bundle: Bundle }> {
   if (options.recipients.length === 0 && options.passphrase === undefined)
     throw new HushError('HUSH_E_USAGE', 'no recipients to seal for', {
       hint: 'pass -r age1… or -R FILE, list seal.recipients in hush.yaml, or use --passphrase; hush keygen makes a key',
     })
-  const bundle = await bundleOf(project)
+  const unsigned = await bundleOf(project)
+  const bundle = signingKey ? signBundle(unsigned, signingKey) : unsigned
   return { bytes: await encrypt(renderBundle(bundle), options), bundle }
 }
 
@@ -150,5 +160,6 @@ export function mergeBundles(
     }
     if (pick) entries.push(pick)
   }
-  return { merged: { ...ours, entries }, conflicts }
+  // new content: ours' signature does not cover it (the merge driver signs it again)
+  return { merged: { project: ours.project, env: ours.env, sealedAt: ours.sealedAt, entries }, conflicts }
 }

@@ -249,7 +249,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .command('unseal')
     .argument('<file>', 'a file sealed by hush seal (or any age-encrypted hush bundle)')
     .description(
-      'decrypt and verify a sealed bundle, show the plan by fingerprint, and write it to the environment (its own, unless -e)',
+      'decrypt and verify a sealed bundle (signer, project, dates, rollback, hush.yaml rules), show the plan by fingerprint, and write it to the environment (its own, unless -e)',
     )
     .option(
       '-i, --identity <file>',
@@ -257,9 +257,14 @@ No command prints a secret value unless asked with get --reveal.`,
       collect,
     )
     .option('--dry-run', 'show the plan, write nothing')
+    .option(
+      '--allow-unsigned',
+      'accept a bundle that no key in seal.signers signed (one sealed before hush signed bundles)',
+    )
+    .option('--allow-rollback', 'accept entries older (by version or time) than the store holds')
     .addHelpText(
       'after',
-      '\nExample:\n  hush unseal backup.age --dry-run\n  hush unseal backup.age -e staging',
+      '\nExample:\n  hush unseal backup.age --dry-run\n  hush unseal backup.age -e staging\n  hush unseal old-backup.age --allow-unsigned',
     )
     .action((file: string, flags) =>
       setAction(async (c) => (await import('./commands/seal.js')).runUnseal(c, file, flags)),

@@ -171,7 +171,7 @@ async function readFile(path: string, encoding?: 'utf8'): Promise<Buffer | strin
 export async function runUnseal(
   ctx: Ctx,
   file: string,
-  flags: { dryRun?: boolean; identity?: string[] },
+  flags: { dryRun?: boolean; identity?: string[]; allowUnsigned?: boolean; allowRollback?: boolean },
 ): Promise<number> {
   const world = worldOf(ctx)
   const path = resolve(world.cwd, file)
@@ -188,11 +188,22 @@ export async function runUnseal(
       ? p
       : open({ ...ctx, opts: { ...ctx.opts, env: bundle.env } }),
   )
-  const result = await unseal(project, bundle, { dryRun: flags.dryRun === true })
+  const result = await unseal(project, bundle, {
+    dryRun: flags.dryRun === true,
+    allowUnsigned: flags.allowUnsigned === true,
+    allowRollback: flags.allowRollback === true,
+    where: path,
+  })
   const { out } = ctx
   const { paint } = out
+  if (result.note) out.warn(result.note)
+  const signed = result.source.signer
+    ? `, signed by ${result.source.signer.slice(0, 22)}…`
+    : bundle.signer
+      ? `, signed by an unlisted ${bundle.signer.slice(0, 22)}…`
+      : ', unsigned'
   out.line(
-    `${path} (${bundle.project}/${bundle.env}, sealed ${bundle.sealedAt}) → ${result.env}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
+    `${path} (${bundle.project}/${bundle.env}, sealed ${bundle.sealedAt}${signed}) → ${result.env}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
   )
   const mark = { '+': paint.green('+'), '~': paint.yellow('~'), '=': paint.dim('='), unknown: paint.dim('?') }
   out.table(
@@ -202,7 +213,11 @@ export async function runUnseal(
       r.entry,
       r.from ?? '-',
       r.to,
-      r.action === 'unknown' ? 'not in hush.yaml: skipped' : '',
+      r.action === 'unknown'
+        ? 'not in hush.yaml: skipped'
+        : r.note === 'recomputed'
+          ? 'recomputed by hush'
+          : '',
     ]),
   )
   out.result(

@@ -21,10 +21,12 @@ hush scan
 step "hush scan --no-ignore .demo — a base64 copy of session_key leaked into a scratch file is found, and not printed"
 printf 'SESSION_BLOB=%s\n' "$(base64 -w0 < docker/secrets/session_key)" > .demo/leak.env
 if hush scan --no-ignore .demo; then echo "unexpected: the leak was not found"; exit 1; else echo "(exit $? as expected)"; fi
-step "hush keygen + hush seal — an age-encrypted backup of development, and a dry-run unseal"
+step "hush keygen + hush seal — an age-encrypted, signed backup of development, and a dry-run unseal"
 recipient=$(hush keygen -o .demo/key.txt -q)
+export HUSH_AGE_KEY_FILE=.demo/key.txt # seal signs with .demo/key.signing.pem, beside the identity
 hush seal -r "$recipient" -o .demo/development.hush.age
-hush unseal .demo/development.hush.age -i .demo/key.txt --dry-run
+if hush unseal .demo/development.hush.age --dry-run; then echo "unexpected: an unlisted signer was trusted"; exit 1; else echo "(exit $? as expected: this new signing key is not under seal.signers in hush.yaml)"; fi
+hush unseal .demo/development.hush.age --dry-run --allow-unsigned
 step "the secret files: 0600 in a 0700 directory"
 ls -la docker/secrets | grep -v '^total'
 step "hush audit verify"

@@ -210,12 +210,21 @@ No command prints a secret value unless asked with get --reveal.`,
 
   program
     .command('keygen')
-    .description('make an age X25519 identity (0600) for seal / unseal and print its public recipient')
-    .option('-o, --output <file>', 'where to write it (default ~/.config/hush/keys.txt)')
+    .description(
+      'make an age X25519 identity and an Ed25519 signing key beside it (0600) for seal / unseal, and print the public recipient',
+    )
+    .option(
+      '-o, --output <file>',
+      'where to write it (default ~/.config/hush/keys.txt; the signing key goes to keys.signing.pem)',
+    )
+    .option(
+      '--signing',
+      'only the signing key: make it beside the identity if missing, print its public key (for seal.signers)',
+    )
     .option('--force', 'replace an existing key file')
     .addHelpText(
       'after',
-      '\nExample:\n  hush keygen            # then add the printed age1… key to seal.recipients',
+      '\nExamples:\n  hush keygen            # then add the printed age1… key to seal.recipients\n  hush keygen --signing  # prints hush-ed25519:… for seal.signers',
     )
     .action((flags) => setAction(async (c) => (await import('./commands/seal.js')).keygen(c, flags)))
 
@@ -223,7 +232,7 @@ No command prints a secret value unless asked with get --reveal.`,
   program
     .command('seal')
     .description(
-      "encrypt the environment's secrets (values and metadata, as readable YAML) with age to every recipient: any age tool can open it",
+      "encrypt the environment's secrets (values and metadata, as readable YAML, signed with your signing key) with age to every recipient: any age tool can open it",
     )
     .option('-r, --recipient <age1…>', 'an age recipient (repeatable; adds to seal.recipients)', collect)
     .option('-R, --recipients-file <file>', 'a file of recipients, one per line (repeatable)', collect)
@@ -242,7 +251,7 @@ No command prints a secret value unless asked with get --reveal.`,
     .command('unseal')
     .argument('<file>', 'a file sealed by hush seal (or any age-encrypted hush bundle)')
     .description(
-      'decrypt and verify a sealed bundle, show the plan by fingerprint, and write it to the environment (its own, unless -e)',
+      'decrypt and verify a sealed bundle (signer, project, dates, rollback, hush.yaml rules), show the plan by fingerprint, and write it to the environment (its own, unless -e)',
     )
     .option(
       '-i, --identity <file>',
@@ -250,9 +259,14 @@ No command prints a secret value unless asked with get --reveal.`,
       collect,
     )
     .option('--dry-run', 'show the plan, write nothing')
+    .option(
+      '--allow-unsigned',
+      'accept a bundle that no key in seal.signers signed (one sealed before hush signed bundles)',
+    )
+    .option('--allow-rollback', 'accept entries older (by version or time) than the store holds')
     .addHelpText(
       'after',
-      '\nExample:\n  hush unseal backup.age --dry-run\n  hush unseal backup.age -e staging',
+      '\nExample:\n  hush unseal backup.age --dry-run\n  hush unseal backup.age -e staging\n  hush unseal old-backup.age --allow-unsigned',
     )
     .action((file: string, flags) =>
       setAction(async (c) => (await import('./commands/seal.js')).runUnseal(c, file, flags)),

@@ -47,6 +47,16 @@ export const ERROR_CODES = {
     means: 'a service did not converge on the new secret version and was rolled back',
   },
   HUSH_E_SEAL: { exit: 1, means: 'a sealed file could not be opened: wrong key, damaged or changed' },
+  HUSH_E_SEAL_UNTRUSTED: {
+    exit: 1,
+    means:
+      'a sealed bundle is unsigned, signed by a key seal.signers does not list, from another project or dated in the future',
+  },
+  HUSH_E_SEAL_ROLLBACK: { exit: 1, means: 'a sealed bundle is older than what the store holds' },
+  HUSH_E_SEAL_INVALID: {
+    exit: 1,
+    means: 'a sealed bundle holds values hush.yaml forbids (pattern, fixed, derived, key ring)',
+  },
   HUSH_E_VAULT: { exit: 1, means: 'Vault is unreachable, refused the credentials or a request' },
   HUSH_E_AWS: {
     exit: 1,

@@ -1,12 +1,14 @@
 /**
  * The sealed bundle's plaintext: a YAML document a person can read after
  * `age -d` (name, value, version, fingerprint per secret), with a digest over
- * names and values that unseal checks before it writes anything.
+ * names and values that unseal checks before it writes anything, and the
+ * sealer's Ed25519 signature over the whole document (header and every entry).
  */
 import { createHash } from 'node:crypto'
 import { parse, stringify } from 'yaml'
 import { HushError } from './errors.js'
 import { assertMemberName } from './names.js'
+import { type SigningKey, signBytes, verifyBytes } from './signing.js'
 
 export interface BundleEntry {
   readonly name: string
@@ -24,6 +26,47 @@ export interface Bundle {
   readonly env: string
   readonly sealedAt: string
   readonly entries: readonly BundleEntry[]
+  /** the sealer's public key (`hush-ed25519:…`) and signature, when it was signed */
+  readonly signer?: string
+  readonly signature?: string
+}
+
+const byName = (a: BundleEntry, b: BundleEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+/**
+ * The bytes a signature covers: the header (project, env, sealed_at, signer) and every entry with
+ * all its fields, as canonical JSON, so re-rendering the YAML (update-recipients) keeps it valid.
+ */
+export function signedMessage(bundle: Bundle, signer: string): Buffer {
+  const entries = [...bundle.entries]
+    .sort(byName)
+    .map((e) => [
+      e.name,
+      e.value,
+      e.version ?? null,
+      e.fingerprint ?? null,
+      e.createdAt ?? null,
+      e.updatedAt ?? null,
+      e.rotatedAt ?? null,
+      e.source ?? null,
+    ])
+  const header = [1, bundle.project, bundle.env, bundle.sealedAt, signer]
+  return Buffer.from(`hush sealed bundle\n${JSON.stringify([header, entries])}`, 'utf8')
+}
+
+/** The bundle signed with `key` (an earlier signature is replaced). */
+export function signBundle(bundle: Bundle, key: SigningKey): Bundle {
+  const { signer } = key
+  return { ...bundle, signer, signature: signBytes(key, signedMessage(bundle, signer)) }
+}
+
+/** `unsigned`, `valid` (the signature is its `signer`'s over this content) or `invalid`. */
+export function signatureState(bundle: Bundle): 'unsigned' | 'valid' | 'invalid' {
+  if (bundle.signer === undefined && bundle.signature === undefined) return 'unsigned'
+  if (bundle.signer === undefined || bundle.signature === undefined) return 'invalid'
+  return verifyBytes(bundle.signer, signedMessage(bundle, bundle.signer), bundle.signature)
+    ? 'valid'
+    : 'invalid'
 }
 
 export function digestOf(entries: readonly BundleEntry[]): string {
@@ -40,6 +83,8 @@ export function renderBundle(bundle: Bundle): string {
     env: bundle.env,
     sealed_at: bundle.sealedAt,
     digest: digestOf(bundle.entries),
+    ...(bundle.signer !== undefined ? { signer: bundle.signer } : {}),
+    ...(bundle.signature !== undefined ? { signature: bundle.signature } : {}),
     secrets: [...bundle.entries]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((e) => ({
@@ -68,6 +113,8 @@ export function parseBundle(text: string, where: string): Bundle {
     env?: unknown
     sealed_at?: unknown
     digest?: unknown
+    signer?: unknown
+    signature?: unknown
     secrets?: unknown
   }
   try {
@@ -104,5 +151,7 @@ export function parseBundle(text: string, where: string): Bundle {
     env: doc.env,
     sealedAt: String(doc.sealed_at ?? ''),
     entries,
+    ...(doc.signer !== undefined ? { signer: String(doc.signer) } : {}),
+    ...(doc.signature !== undefined ? { signature: String(doc.signature) } : {}),
   }
 }

@@ -1,14 +1,16 @@
 /**
  * A store kept in one age-encrypted file that is safe to commit (`store: sealed`):
  * every read decrypts it with your identity, every write re-encrypts it to
- * hush.yaml's `seal.recipients` and replaces the file atomically.
+ * hush.yaml's `seal.recipients` (signed with your signing key when you have one)
+ * and replaces the file atomically.
  */
 import { promises as fs } from 'node:fs'
 import { decrypt, encrypt, findIdentities } from '../lib/age.js'
 import { HushError } from '../lib/errors.js'
 import { writeFileAtomic } from '../lib/fs-safe.js'
 import { assertMemberName } from '../lib/names.js'
-import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../lib/sealed-bundle.js'
+import { type Bundle, type BundleEntry, parseBundle, renderBundle, signBundle } from '../lib/sealed-bundle.js'
+import { findSigningKey, type SigningKey } from '../lib/signing.js'
 import { capabilities } from './capabilities.js'
 import { text } from './settings.js'
 import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
@@ -19,6 +21,8 @@ export interface SealedKeys {
   readonly project: string
   readonly env: string
   readonly armor?: boolean
+  /** your signing key, read when the file is written: a signed file is a bundle hush unseal trusts */
+  readonly signingKey?: () => SigningKey | undefined
 }
 
 const CAPABILITIES = capabilities({})
@@ -55,7 +59,9 @@ export class SealedStore implements Store {
       throw new HushError('HUSH_E_USAGE', `no recipients to seal ${this.location} for`, {
         hint: 'list them under seal.recipients in hush.yaml (hush keygen prints yours)',
       })
-    const bundle = { project: this.keys.project, env: this.keys.env, sealedAt: at, entries }
+    const unsigned: Bundle = { project: this.keys.project, env: this.keys.env, sealedAt: at, entries }
+    const key = this.keys.signingKey?.()
+    const bundle = key ? signBundle(unsigned, key) : unsigned
     const bytes = await encrypt(renderBundle(bundle), {
       recipients: this.keys.recipients,
       armor: this.keys.armor ?? true,
@@ -115,7 +121,9 @@ export class SealedStore implements Store {
       entries.set(name, next)
       out.push(next)
     }
-    if (changed) await this.save([...entries.values()], writes[0]?.meta.at ?? new Date().toISOString())
+    // sealed at the latest write's time (unseal writes keep the times values were made)
+    const latest = writes.map((w) => w.meta.at).sort()[writes.length - 1]
+    if (changed) await this.save([...entries.values()], latest ?? new Date().toISOString())
     return out.map((e) => this.toStored(e))
   }
 
@@ -142,5 +150,6 @@ export const sealedStore: StoreDescriptor = {
       identities: findIdentities(context.processEnv),
       project: context.project,
       env: settings.name,
+      signingKey: () => findSigningKey(context.processEnv),
     }),
 }

@@ -1,6 +1,6 @@
 /**
  * seal / unseal / keygen / git integration, against the real `age` CLI (Debian's age 1.1):
- * bundles hush seals open with `age -d`, files `age -r` and `age -p` encrypt unseal with hush,
+ * bundles hush seals (signed inside) open with `age -d`, files `age -r` and `age -p` encrypt unseal with hush,
  * every value survives byte for byte, any tampered byte is refused, and two branches that change
  * different secrets merge.
  */
@@ -14,6 +14,8 @@ import { parse } from 'yaml'
 import { openBundle, seal, unseal } from '../../src/core/seal/seal.js'
 import { generateKey } from '../../src/lib/age.js'
 import { HushError } from '../../src/lib/errors.js'
+import { signatureState } from '../../src/lib/sealed-bundle.js'
+import { generateSigningKey, parseSigningKey } from '../../src/lib/signing.js'
 import { hush, project, tmpProject } from '../helpers/project.js'
 import { available } from '../helpers/servers.js'
 
@@ -29,6 +31,7 @@ secrets:
   api_token: { provide: true, required: [] }
 `
 
+/** An age identity and a signing key beside it (hush keygen), the signer listed in hush.yaml, values made. */
 async function withKey() {
   const home = mkdtempSync(join(tmpdir(), 'hush-home-'))
   const keyFile = join(home, 'key.txt')
@@ -38,24 +41,36 @@ async function withKey() {
   const recipient = r.stdout.trim()
   expect(recipient).toMatch(/^age1[a-z0-9]{58}$/)
   expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+  const signingFile = join(home, 'key.signing.pem')
+  expect(statSync(signingFile).mode & 0o777).toBe(0o600)
+  // --signing prints the signing key keygen made beside the identity, and never replaces it
+  const s = await hush(['keygen', '--signing', '-o', keyFile], { cwd: dir })
+  expect(s.code, s.stderr).toBe(0)
+  const signer = s.stdout.trim()
+  expect(signer).toMatch(/^hush-ed25519:[A-Za-z0-9_-]{43}$/)
+  expect(r.stderr).toContain(signer)
+  writeFileSync(join(dir, 'hush.yaml'), `${MANIFEST}seal: { signers: [${signer}] }\n`)
   expect((await hush(['gen', '-q'], { cwd: dir })).code).toBe(0)
-  return { home, dir, keyFile, recipient, env: { HUSH_AGE_KEY_FILE: keyFile } }
+  return { home, dir, keyFile, recipient, signer, env: { HUSH_AGE_KEY_FILE: keyFile } }
 }
 
 const haveAge = available('age')
 
 describe.runIf(haveAge)('seal and unseal with the real age CLI', () => {
-  it('a bundle hush seals opens with age -d into YAML a person can read (binary and armored)', async () => {
-    const { dir, keyFile, recipient } = await withKey()
+  it('a bundle hush seals opens with age -d into YAML a person can read (binary and armored), signed', async () => {
+    const { dir, keyFile, recipient, signer, env } = await withKey()
     const value = readFileSync(join(dir, 's', 'dev', 'session_key'), 'utf8')
     for (const armor of [[], ['--armor']]) {
-      const r = await hush(['seal', '-r', recipient, ...armor, '-o', 'b.age'], { cwd: dir })
+      const r = await hush(['seal', '-r', recipient, ...armor, '-o', 'b.age'], { cwd: dir, env })
       expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe('')
       expect(r.stdout + r.stderr).not.toContain(value)
       expect(statSync(join(dir, 'b.age')).mode & 0o777).toBe(0o600)
       const plain = execFileSync('age', ['-d', '-i', keyFile, join(dir, 'b.age')], { encoding: 'utf8' })
       const doc = parse(plain)
       expect(doc.env).toBe('development')
+      expect(doc.signer).toBe(signer)
+      expect(doc.signature).toMatch(/^[A-Za-z0-9_-]{86}$/)
       expect(doc.secrets.find((s: { name: string }) => s.name === 'session_key')).toMatchObject({
         value,
         version: 1,
@@ -66,9 +81,9 @@ describe.runIf(haveAge)('seal and unseal with the real age CLI', () => {
     }
   })
 
-  it('files that age -r and age -p encrypted unseal with hush; the plan shows fingerprints', async () => {
+  it('files that age -r and age -p encrypted unseal with hush (the signature is inside); the plan shows fingerprints', async () => {
     const { dir, keyFile, recipient, env } = await withKey()
-    expect((await hush(['seal', '-r', recipient, '-o', 'b.age'], { cwd: dir })).code).toBe(0)
+    expect((await hush(['seal', '-r', recipient, '-o', 'b.age'], { cwd: dir, env })).code).toBe(0)
     const plain = join(dir, 'bundle.yaml')
     writeFileSync(plain, execFileSync('age', ['-d', '-i', keyFile, join(dir, 'b.age')]))
     const sent = readFileSync(join(dir, 's', 'dev', 'db_password'), 'utf8')
@@ -140,11 +155,12 @@ describe.runIf(haveAge)('seal and unseal with the real age CLI', () => {
 
   it('seal → unseal returns every value byte for byte (property: any text, control characters and NUL)', async () => {
     const key = await generateKey(new Date(0))
+    const signing = parseSigningKey(generateSigningKey(new Date(0)).file, 'test')
     const dir = tmpProject(
-      MANIFEST.replace(
+      `${MANIFEST.replace(
         '  api_token: { provide: true, required: [] }\n',
         '  a: { provide: true }\n  b: { provide: true }\n',
-      ),
+      )}seal: { signers: [${signing.signer}] }\n`,
     )
     const source = await project(dir, 'development')
     const target = await project(dir, 'restore')
@@ -161,11 +177,11 @@ describe.runIf(haveAge)('seal and unseal with the real age CLI', () => {
           { name: 'b', value: b, meta: { fingerprint: source.fingerprint(b), source: 'provided', at } },
         ])
         const expected = { a: await source.store.read('a'), b: await source.store.read('b') }
-        const { bytes } = await seal(source, {
-          recipients: [key.recipient],
-          armor: a.length % 2 === 0,
-          compress: b.length % 2 === 0,
-        })
+        const { bytes } = await seal(
+          source,
+          { recipients: [key.recipient], armor: a.length % 2 === 0, compress: b.length % 2 === 0 },
+          signing,
+        )
         await unseal(target, await openBundle(bytes, 'p', { identities: [key.identity] }))
         expect(await target.store.read('a')).toBe(expected.a)
         expect(await target.store.read('b')).toBe(expected.b)
@@ -179,6 +195,8 @@ describe.runIf(haveAge)('seal and unseal with the real age CLI', () => {
     const home = mkdtempSync(join(tmpdir(), 'hush-home-'))
     mkdirSync(join(home, '.config', 'hush'), { recursive: true })
     writeFileSync(join(home, '.config', 'hush', 'keys.txt'), key.file, { mode: 0o600 })
+    const signing = generateSigningKey(new Date(0))
+    writeFileSync(join(home, '.config', 'hush', 'keys.signing.pem'), signing.file, { mode: 0o600 })
     const dir = tmpProject(`version: 1
 project: merged
 environments: { development: { store: sealed, path: dev.hush.sealed } }
@@ -217,5 +235,11 @@ secrets:
     const get = async (name: string) => (await hush(['get', name, '--reveal'], { cwd: dir, env })).stdout
     expect(await get('alpha')).toBe('alpha-two-3333')
     expect(await get('beta')).toBe('beta-two-4444')
+    // the merged file is new content: the merge driver signed it with the merger's key
+    const merged = await openBundle(readFileSync(join(dir, 'dev.hush.sealed')), 'merged', {
+      identities: [key.identity],
+    })
+    expect(merged.signer).toBe(signing.signer)
+    expect(signatureState(merged)).toBe('valid')
   }, 60_000)
 })

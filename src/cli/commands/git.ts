@@ -11,7 +11,8 @@ import { encrypt, findIdentities } from '../../lib/age.js'
 import { HushError } from '../../lib/errors.js'
 import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
-import { type Bundle, renderBundle } from '../../lib/sealed-bundle.js'
+import { type Bundle, renderBundle, signBundle } from '../../lib/sealed-bundle.js'
+import { findSigningKey } from '../../lib/signing.js'
 import { type Ctx, open, worldOf } from '../context.js'
 import { passphraseSource } from './seal.js'
 
@@ -76,7 +77,10 @@ async function textconv(ctx: Ctx, file: string): Promise<number> {
   return EXIT_OK
 }
 
-/** git's merge driver: %O base, %A ours (the result goes here), %B theirs. Exit 1 on a conflict. */
+/**
+ * git's merge driver: %O base, %A ours (the result goes here), %B theirs. Exit 1 on a conflict.
+ * The merged file is signed with your signing key when you have one.
+ */
 async function merge(ctx: Ctx, base: string, ours: string, theirs: string): Promise<number> {
   const project = await open(ctx)
   const [o, a, t] = [await opened(ctx, base), await opened(ctx, ours), await opened(ctx, theirs)]
@@ -86,7 +90,9 @@ async function merge(ctx: Ctx, base: string, ours: string, theirs: string): Prom
       hint: 'list the team’s age recipients under seal.recipients in hush.yaml',
     })
   const armored = (await fs.readFile(ours, 'latin1')).trimStart().startsWith('-----BEGIN AGE')
-  const bytes = await encrypt(renderBundle({ ...merged, sealedAt: project.world.now().toISOString() }), {
+  const unsigned = { ...merged, sealedAt: project.world.now().toISOString() }
+  const key = findSigningKey(worldOf(ctx).env)
+  const bytes = await encrypt(renderBundle(key ? signBundle(unsigned, key) : unsigned), {
     recipients: project.manifest.sealRecipients,
     armor: armored,
   })

@@ -14,6 +14,7 @@ import { HushError, ioError } from '../../lib/errors.js'
 import { EXIT_OK } from '../../lib/exit-codes.js'
 import { writeFileAtomic } from '../../lib/fs-safe.js'
 import { renderBundle } from '../../lib/sealed-bundle.js'
+import { findSigningKey, generateSigningKey, parseSigningKey, signingKeyFileFor } from '../../lib/signing.js'
 import { type Ctx, open, worldOf } from '../context.js'
 import { promptHidden } from '../ui/prompt.js'
 
@@ -34,21 +35,55 @@ export function passphraseSource(ctx: Ctx, confirm = false): () => Promise<strin
   }
 }
 
-export async function keygen(ctx: Ctx, flags: { output?: string; force?: boolean }): Promise<number> {
+/** The signing key in `file`, or a new one written there (0600) when there is none or `force`. */
+async function ensureSigningKey(
+  file: string,
+  now: Date,
+  force: boolean,
+): Promise<{ signer: string; made: boolean }> {
+  if (existsSync(file) && !force)
+    return { signer: parseSigningKey(await readFile(file, 'utf8'), file).signer, made: false }
+  const key = generateSigningKey(now)
+  await writeFileAtomic(file, key.file) // 0600, like the age identity
+  return { signer: key.signer, made: true }
+}
+
+export async function keygen(
+  ctx: Ctx,
+  flags: { output?: string; force?: boolean; signing?: boolean },
+): Promise<number> {
   const world = worldOf(ctx)
   const file = flags.output ? resolve(world.cwd, flags.output) : defaultKeyFile(world.env)
+  const signingFile = signingKeyFileFor(file)
+  const note = (text: string) => {
+    if (!ctx.opts.quiet && !ctx.opts.json) ctx.streams.stderr.write(`${text}\n`)
+  }
+  if (flags.signing) {
+    // the signing key alone, beside an identity you already have: made once, then only printed
+    await mkdir(dirname(signingFile), { recursive: true, mode: 0o700 })
+    const { signer, made } = await ensureSigningKey(signingFile, world.now(), flags.force === true)
+    note(
+      `${made ? 'wrote' : 'using'} ${signingFile} (0600): list the public key it prints under seal.signers in hush.yaml`,
+    )
+    ctx.out.result(signer)
+    ctx.out.document({ signingFile, signer })
+    return EXIT_OK
+  }
   if (existsSync(file) && !flags.force)
     throw new HushError('HUSH_E_USAGE', `${file} exists: hush keygen never overwrites a key`, {
-      hint: 'choose another file with -o, or remove the old key first (files sealed for it need it to open)',
+      hint: 'choose another file with -o, or remove the old key first (files sealed for it need it to open); hush keygen --signing adds a signing key beside it',
     })
   const key = await generateKey(world.now())
   await mkdir(dirname(file), { recursive: true, mode: 0o700 })
   await writeFileAtomic(file, key.file) // 0600
-  // like age-keygen: the note on stderr, the public key alone on stdout (for $(hush keygen))
-  if (!ctx.opts.quiet && !ctx.opts.json)
-    ctx.streams.stderr.write(`wrote ${file} (0600): keep it secret; share the public key it prints\n`)
+  const { signer } = await ensureSigningKey(signingFile, world.now(), flags.force === true)
+  // like age-keygen: the notes on stderr, the public key alone on stdout (for $(hush keygen))
+  note(
+    `wrote ${file} and ${signingFile} (0600): keep them secret; share the public key it prints (seal.recipients)`,
+  )
+  note(`your signing key for seal.signers in hush.yaml: ${signer}`)
   ctx.out.result(key.recipient)
-  ctx.out.document({ file, recipient: key.recipient })
+  ctx.out.document({ file, recipient: key.recipient, signingFile, signer })
   return EXIT_OK
 }
 
@@ -78,6 +113,7 @@ export async function runSeal(ctx: Ctx, flags: SealFlags): Promise<number> {
   }
   if (flags.updateRecipients) {
     // re-encrypt an existing bundle for today's list: open it with your identity, seal it again
+    // (its content is unchanged, so its signature, if any, still verifies)
     const file = resolve(world.cwd, flags.updateRecipients)
     const bundle = await openBundle(await readFile(file), file, {
       identities: findIdentities(world.env),
@@ -93,7 +129,16 @@ export async function runSeal(ctx: Ctx, flags: SealFlags): Promise<number> {
     )
     return EXIT_OK
   }
-  const { bytes, bundle } = await seal(project, options)
+  const signingKey = findSigningKey(world.env)
+  if (!signingKey)
+    ctx.out.warn(
+      'the bundle is not signed (no signing key: HUSH_SIGNING_KEY, HUSH_SIGNING_KEY_FILE, or keys.signing.pem beside your age identity); hush unseal refuses it without --allow-unsigned. hush keygen --signing makes one',
+    )
+  else if (!project.manifest.sealSigners.includes(signingKey.signer))
+    ctx.out.warn(
+      `your signing key ${signingKey.signer} is not listed under seal.signers in ${project.manifest.file}: hush unseal refuses its bundles until it is`,
+    )
+  const { bytes, bundle } = await seal(project, options, signingKey)
   const out = flags.output ?? `${project.environment.name}.hush.age`
   if (out === '-') ctx.streams.stdout.write(bytes)
   else {
@@ -107,14 +152,17 @@ export async function runSeal(ctx: Ctx, flags: SealFlags): Promise<number> {
     env: bundle.env,
     entries: bundle.entries.length,
     recipients: options.recipients,
+    ...(bundle.signer ? { signer: bundle.signer } : {}),
     output: out,
   })
   return EXIT_OK
 }
 
-async function readFile(path: string): Promise<Buffer> {
+async function readFile(path: string): Promise<Buffer>
+async function readFile(path: string, encoding: 'utf8'): Promise<string>
+async function readFile(path: string, encoding?: 'utf8'): Promise<Buffer | string> {
   try {
-    return await fs.readFile(path)
+    return encoding ? await fs.readFile(path, encoding) : await fs.readFile(path)
   } catch (err) {
     throw ioError('read', path, err)
   }
@@ -123,7 +171,7 @@ async function readFile(path: string): Promise<Buffer> {
 export async function runUnseal(
   ctx: Ctx,
   file: string,
-  flags: { dryRun?: boolean; identity?: string[] },
+  flags: { dryRun?: boolean; identity?: string[]; allowUnsigned?: boolean; allowRollback?: boolean },
 ): Promise<number> {
   const world = worldOf(ctx)
   const path = resolve(world.cwd, file)
@@ -140,11 +188,22 @@ export async function runUnseal(
       ? p
       : open({ ...ctx, opts: { ...ctx.opts, env: bundle.env } }),
   )
-  const result = await unseal(project, bundle, { dryRun: flags.dryRun === true })
+  const result = await unseal(project, bundle, {
+    dryRun: flags.dryRun === true,
+    allowUnsigned: flags.allowUnsigned === true,
+    allowRollback: flags.allowRollback === true,
+    where: path,
+  })
   const { out } = ctx
   const { paint } = out
+  if (result.note) out.warn(result.note)
+  const signed = result.source.signer
+    ? `, signed by ${result.source.signer.slice(0, 22)}…`
+    : bundle.signer
+      ? `, signed by an unlisted ${bundle.signer.slice(0, 22)}…`
+      : ', unsigned'
   out.line(
-    `${path} (${bundle.project}/${bundle.env}, sealed ${bundle.sealedAt}) → ${result.env}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
+    `${path} (${bundle.project}/${bundle.env}, sealed ${bundle.sealedAt}${signed}) → ${result.env}${result.dryRun ? ' (dry run: nothing written)' : ''}`,
   )
   const mark = { '+': paint.green('+'), '~': paint.yellow('~'), '=': paint.dim('='), unknown: paint.dim('?') }
   out.table(
@@ -154,7 +213,11 @@ export async function runUnseal(
       r.entry,
       r.from ?? '-',
       r.to,
-      r.action === 'unknown' ? 'not in hush.yaml: skipped' : '',
+      r.action === 'unknown'
+        ? 'not in hush.yaml: skipped'
+        : r.note === 'recomputed'
+          ? 'recomputed by hush'
+          : '',
     ]),
   )
   out.result(

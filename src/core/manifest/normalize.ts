@@ -219,6 +219,7 @@ export function normalizeManifest(
     services: raw.services ?? {},
     rotators: raw.rotators ?? {},
     sealRecipients: raw.seal?.recipients ?? [],
+    sealSigners: raw.seal?.signers ?? [],
     scan: {
       rules: raw.scan?.rules ?? [],
       allowPaths: raw.scan?.allow?.paths ?? [],

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 
+import { SIGNER } from '../../lib/signing.js'
 import { DEFAULT_STORE, STORE_KINDS, STORES } from '../../stores/registry.js'
 import { duration } from '../../stores/settings.js'
 
@@ -172,6 +173,16 @@ export const manifestSchema = z
           )
           .optional()
           .describe('age public keys that hush seal and sealed stores encrypt to'),
+        signers: z
+          .array(
+            z.string().regex(SIGNER, {
+              error: 'expected a hush signing key (hush-ed25519:…; hush keygen --signing prints yours)',
+            }),
+          )
+          .optional()
+          .describe(
+            'Ed25519 public keys (hush-ed25519:…) whose signed bundles hush unseal accepts; anything else needs --allow-unsigned',
+          ),
       })
       .optional(),
   })

@@ -62,6 +62,8 @@ export interface Manifest {
   readonly scan: ScanSettings
   /** age recipients for hush seal and sealed stores */
   readonly sealRecipients: readonly string[]
+  /** Ed25519 public keys (`hush-ed25519:…`) whose signed bundles unseal accepts */
+  readonly sealSigners: readonly string[]
   readonly warnings: readonly string[]
 }
 

@@ -1,19 +1,27 @@
 /**
- * `hush seal` / `hush unseal`: an environment's secrets as one age-encrypted
- * bundle for git or backups, and back. Unseal decrypts and verifies everything
- * before it writes, shows the plan by fingerprint, and writes the store in one
- * writeMany; a wrong key, a truncated or a tampered file writes nothing.
+ * `hush seal` / `hush unseal`: an environment's secrets as one age-encrypted,
+ * signed bundle for git or backups, and back. Unseal decrypts and verifies
+ * everything before it writes (signer, project, dates, rollback, hush.yaml's
+ * rules), shows the plan by fingerprint, and writes the store in one writeMany;
+ * a wrong key, a truncated, tampered, forged or replayed file writes nothing.
  */
 
 import { type DecryptOptions, decrypt, type EncryptOptions, encrypt } from '../../lib/age.js'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
-import { type Bundle, type BundleEntry, parseBundle, renderBundle } from '../../lib/sealed-bundle.js'
-import type { WriteEntry } from '../../stores/types.js'
+import {
+  type Bundle,
+  type BundleEntry,
+  parseBundle,
+  renderBundle,
+  signBundle,
+} from '../../lib/sealed-bundle.js'
+import type { SigningKey } from '../../lib/signing.js'
 import type { AuditEvent } from '../audit/log.js'
 import { membersOf } from '../manifest/members.js'
-import { ownerOfEntry } from '../manifest/rules.js'
 import type { Project } from '../project.js'
+import { planUnseal, type UnsealRow } from './plan.js'
+import { assertTrusted, rollbackError, type TrustOptions } from './trust.js'
 
 /** Every entry the environment holds, with its metadata (public halves and fixed values included). */
 export async function bundleOf(project: Project): Promise<Bundle> {
@@ -40,15 +48,18 @@ export async function bundleOf(project: Project): Promise<Bundle> {
   }
 }
 
+/** The environment's bundle, signed with `signingKey` when there is one, encrypted to the recipients. */
 export async function seal(
   project: Project,
   options: EncryptOptions,
+  signingKey?: SigningKey,
 ): Promise<{ bytes: Uint8Array; bundle: Bundle }> {
   if (options.recipients.length === 0 && options.passphrase === undefined)
     throw new HushError('HUSH_E_USAGE', 'no recipients to seal for', {
       hint: 'pass -r age1… or -R FILE, list seal.recipients in hush.yaml, or use --passphrase; hush keygen makes a key',
     })
-  const bundle = await bundleOf(project)
+  const unsigned = await bundleOf(project)
+  const bundle = signingKey ? signBundle(unsigned, signingKey) : unsigned
   return { bytes: await encrypt(renderBundle(bundle), options), bundle }
 }
 
@@ -56,68 +67,76 @@ export async function openBundle(file: Uint8Array, where: string, options: Decry
   return parseBundle(await decrypt(file, where, options), where)
 }
 
-export type UnsealAction = '+' | '~' | '=' | 'unknown'
-
-export interface UnsealRow {
-  readonly entry: string
-  readonly action: UnsealAction
-  readonly from?: string
-  readonly to: string
-}
+export type { UnsealAction, UnsealRow } from './plan.js'
 
 export interface UnsealResult {
   readonly env: string
-  readonly source: { project: string; env: string; sealedAt: string }
+  readonly source: { project: string; env: string; sealedAt: string; signer?: string }
   readonly dryRun: boolean
   readonly rows: UnsealRow[]
   readonly written: number
+  /** why the bundle was accepted although no listed signer signed it (--allow-unsigned) */
+  readonly note?: string
 }
 
-/** Plan by fingerprint (+ new, ~ changed, = same; entries hush.yaml does not declare are left out) and apply. */
+export interface UnsealOptions extends TrustOptions {
+  readonly dryRun?: boolean
+  /** the file, for messages */
+  readonly where?: string
+}
+
+/**
+ * Check the bundle (signer, project, dates), plan it against the store and hush.yaml (rollback,
+ * pattern, fixed, derived, key rings) and write it in one writeMany, audited. Any refusal writes
+ * nothing. Plan and write happen under the project's lock, so nothing changes in between.
+ */
 export async function unseal(
   project: Project,
   bundle: Bundle,
-  options: { dryRun?: boolean } = {},
+  options: UnsealOptions = {},
 ): Promise<UnsealResult> {
-  const { manifest, store, fingerprint } = project
-  const declared = (name: string) => manifest.byName.has(name) || ownerOfEntry(manifest, name) !== undefined
-  const rows: UnsealRow[] = []
-  const writes: WriteEntry[] = []
-  const at = project.world.now().toISOString()
-  for (const e of bundle.entries) {
-    const to = fingerprint(e.value)
-    if (!declared(e.name)) {
-      rows.push({ entry: e.name, action: 'unknown', to })
-      continue
-    }
-    const current = await store.read(e.name)
-    const from = current === undefined ? undefined : fingerprint(current)
-    const action: UnsealAction = current === undefined ? '+' : current === e.value ? '=' : '~'
-    rows.push({ entry: e.name, action, to, ...(from ? { from } : {}) })
-    if (action !== '=')
-      writes.push({
-        name: e.name,
-        value: e.value,
-        meta: { fingerprint: to, source: 'provided' as const, at, rotated: action === '~' },
-      })
+  const where = options.where ?? 'the bundle'
+  const trust = assertTrusted(project, bundle, where, options)
+  const env = project.environment.name
+  const apply = async () => {
+    const plan = await planUnseal(project, bundle)
+    if (plan.violations.length > 0)
+      throw new HushError(
+        'HUSH_E_SEAL_INVALID',
+        `${where} holds ${plan.violations.length} value(s) that hush.yaml forbids in ${env}`,
+        {
+          hint: 'nothing was written; seal it again from an environment that matches this hush.yaml (hush check there first)',
+          items: plan.violations,
+        },
+      )
+    if (plan.rollbacks.length > 0 && !options.allowRollback) throw rollbackError(where, env, plan.rollbacks)
+    if (options.dryRun || plan.writes.length === 0) return plan
+    const at = project.world.now().toISOString()
+    // the audit says what was overridden (an unlisted or missing signer, an older value), before the write
+    const older = new Set(plan.rollbacks.map((r) => r.entry))
+    const events: AuditEvent[] = plan.writes.map((w) => ({
+      action: 'set',
+      secret: w.name,
+      env,
+      fp: w.meta.fingerprint,
+      detail: `unseal${trust.signer ? '' : ' --allow-unsigned'}${older.has(w.name) ? ' --allow-rollback' : ''}`,
+    }))
+    await project.audit.recorded(events, project.actor, at, () => project.store.writeMany(plan.writes))
+    return plan
   }
-  if (!options.dryRun && writes.length > 0)
-    await project.locked(async () => {
-      const events: AuditEvent[] = writes.map((w) => ({
-        action: 'set',
-        secret: w.name,
-        env: project.environment.name,
-        fp: w.meta.fingerprint,
-        detail: 'unseal',
-      }))
-      await project.audit.recorded(events, project.actor, at, () => store.writeMany(writes))
-    })
+  const plan = options.dryRun ? await apply() : await project.locked(apply)
   return {
-    env: project.environment.name,
-    source: { project: bundle.project, env: bundle.env, sealedAt: bundle.sealedAt },
+    env,
+    source: {
+      project: bundle.project,
+      env: bundle.env,
+      sealedAt: bundle.sealedAt,
+      ...(trust.signer ? { signer: trust.signer } : {}),
+    },
     dryRun: options.dryRun === true,
-    rows,
-    written: options.dryRun ? 0 : writes.length,
+    rows: plan.rows,
+    written: options.dryRun ? 0 : plan.writes.length,
+    ...(trust.note ? { note: trust.note } : {}),
   }
 }
 
@@ -149,5 +168,6 @@ export function mergeBundles(
     }
     if (pick) entries.push(pick)
   }
-  return { merged: { ...ours, entries }, conflicts }
+  // new content: ours' signature does not cover it (the merge driver signs it again)
+  return { merged: { project: ours.project, env: ours.env, sealedAt: ours.sealedAt, entries }, conflicts }
 }

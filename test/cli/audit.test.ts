@@ -156,7 +156,7 @@ describe('a change whose audit entry cannot be written does not happen', () => {
     expect((await run(['seal', '-r', recipient, '-o', join(dir, 'b.age')])).code).toBe(0)
     expect((await run(['set', 'api_token', '--stdin'], CANARY2)).code).toBe(0)
     writeFileSync(logPath(dir), `${logLines(dir).join('\n')}\nnot json\n`)
-    expectBroken(await run(['unseal', join(dir, 'b.age'), '-i', key]))
+    expectBroken(await run(['unseal', join(dir, 'b.age'), '-i', key, '--allow-unsigned', '--allow-rollback']))
     expect(value(dir, 'api_token')).toBe(CANARY2)
     expectBroken(await run(['push', '--to', 'staging']))
     expect(existsSync(join(dir, 's2'))).toBe(false)

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path'
 import { durationMs } from '../../lib/duration.js'
+import { compileLinearRegex, type LinearRegex } from '../../lib/linear-regex.js'
 import { envNameOf } from '../../lib/names.js'
 import { DEFAULT_STORE, descriptorOf } from '../../stores/registry.js'
 import type { RawGenerator, RawManifest, RawSecret } from './schema.js'
@@ -13,6 +14,7 @@ import type {
   GeneratorSpec,
   Manifest,
   RotationPolicy,
+  ScanSettings,
   SecretSpec,
 } from './types.js'
 
@@ -103,13 +105,11 @@ function normalizeSecret(
     )
     return undefined
   }
-  let pattern: RegExp | undefined
+  let pattern: LinearRegex | undefined
   if (raw.pattern !== undefined) {
-    try {
-      pattern = new RegExp(raw.pattern)
-    } catch {
-      problems.errors.push(`${at}.pattern: not a valid regular expression`)
-    }
+    const compiled = compileLinearRegex(raw.pattern)
+    if (compiled.ok) pattern = compiled.regex
+    else problems.errors.push(`${at}.pattern: ${compiled.problem}`)
   }
   const base = {
     name,
@@ -191,6 +191,19 @@ function withActiveRole(spec: SecretSpec, raw: RawManifest, problems: Problems):
   return { ...spec, activeRole: { entry, roles: [roles[0], roles[1]] } }
 }
 
+/** `scan.rules`, each regex checked by the same rule as `pattern:` (the scanner compiles it on RE2 too). */
+function scanRules(raw: RawManifest, problems: Problems): ScanSettings['rules'] {
+  const rules = raw.scan?.rules ?? []
+  rules.forEach((rule, i) => {
+    const compiled = compileLinearRegex(rule.regex, {
+      caseInsensitive: rule.case_insensitive === true,
+      multiline: true, // as the scanner runs it
+    })
+    if (!compiled.ok) problems.errors.push(`scan.rules.${i}.regex: ${compiled.problem}`)
+  })
+  return rules
+}
+
 export function normalizeManifest(
   raw: RawManifest,
   file: string,
@@ -222,7 +235,7 @@ export function normalizeManifest(
     rotators: raw.rotators ?? {},
     sealRecipients: raw.seal?.recipients ?? [],
     scan: {
-      rules: raw.scan?.rules ?? [],
+      rules: scanRules(raw, problems),
       allowPaths: raw.scan?.allow?.paths ?? [],
       allowFingerprints: raw.scan?.allow?.fingerprints ?? [],
     },

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 
+import { MAX_PATTERN_LENGTH } from '../../lib/linear-regex.js'
 import { DEFAULT_STORE, STORE_KINDS, STORES } from '../../stores/registry.js'
 import { duration } from '../../stores/settings.js'
 
@@ -18,10 +19,19 @@ export const GENERATOR_KINDS = [
   'ed25519',
   'rsa',
 ] as const
+
 const NAME = /^[a-z0-9_]+$/
 
 const name = (what: string) =>
   z.string().regex(NAME, { error: `expected a ${what} of lower-case letters, digits and underscores` })
+
+/** A regular expression from the manifest; normalize compiles it on RE2 (lib/linear-regex.ts). */
+const regexSource = z.string().max(MAX_PATTERN_LENGTH, {
+  error: `expected a regular expression of at most ${MAX_PATTERN_LENGTH} characters`,
+})
+
+/** A glob of scan.allow.paths; the longest one still fits MAX_PATTERN_LENGTH once turned into a regex. */
+const MAX_GLOB_LENGTH = 200
 
 const generatorString = z.string().regex(new RegExp(`^(${GENERATOR_KINDS.join('|')})(:\\d+)?$`), {
   error: `expected kind[:size] with kind one of ${GENERATOR_KINDS.join(', ')} (e.g. base64:32, password:24)`,
@@ -67,7 +77,11 @@ const secret = z
     provide: z.literal(true).optional().describe('a person supplies the value with `hush set`'),
     required: z.array(z.string()).optional().describe('the environments that need it (default: all)'),
     optional: z.boolean().optional(),
-    pattern: z.string().optional().describe('a regular expression the value must match'),
+    pattern: regexSource
+      .optional()
+      .describe(
+        `a regular expression the value must match (RE2 syntax, at most ${MAX_PATTERN_LENGTH} characters)`,
+      ),
     rotate: z.union([duration, rotateObject, z.literal(false)]).optional(),
     env: z
       .string()
@@ -112,18 +126,6 @@ const environment = z.looseObject({
 
 const rotator = z.looseObject({ type: z.string() })
 
-const regexSource = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source)
-      return true
-    } catch {
-      return false
-    }
-  },
-  { error: 'expected a JavaScript regular expression' },
-)
-
 const scanRule = z.strictObject({
   id: z
     .string()
@@ -133,7 +135,7 @@ const scanRule = z.strictObject({
     .array(z.string().min(2))
     .min(1)
     .describe('literals that must occur near a match (case-insensitive); the regex runs only around them'),
-  regex: regexSource.describe('group 1 (or the whole match) is the secret'),
+  regex: regexSource.describe('group 1 (or the whole match) is the secret (RE2 syntax)'),
   entropy: z.number().min(0).max(8).optional().describe('minimum Shannon entropy in bits per character'),
   case_insensitive: z.boolean().optional(),
 })
@@ -142,7 +144,14 @@ const scan = z.strictObject({
   rules: z.array(scanRule).optional().describe('rules added to the built-in set'),
   allow: z
     .strictObject({
-      paths: z.array(z.string()).optional().describe('globs (** and *) of files never reported'),
+      paths: z
+        .array(
+          z
+            .string()
+            .max(MAX_GLOB_LENGTH, { error: `expected a glob of at most ${MAX_GLOB_LENGTH} characters` }),
+        )
+        .optional()
+        .describe('globs (** and *) of files never reported'),
       fingerprints: z
         .array(z.string())
         .optional()

@@ -39,3 +39,22 @@ secrets:
     expect(codes).toContain('pattern')
   }, 60_000)
 })
+
+describe('generator sizes: refused when hush.yaml loads, before anything is written', () => {
+  for (const [generator, message] of [
+    ['rsa:65536', 'secrets.k.generate: rsa takes 2048 to 8192 bits, not 65536'],
+    ['hex:100000000', 'secrets.k.generate: hex takes 16 to 1024 bytes of randomness, not 100000000'],
+    ['password:0', 'secrets.k.generate: password takes 12 to 256 characters, not 0'],
+    ['password:1', 'secrets.k.generate: password takes 12 to 256 characters, not 1'],
+  ] as const)
+    it(`gen refuses ${generator}`, async () => {
+      const dir = tmpProject(
+        `version: 1\nproject: big\nenvironments: { development: { path: s } }\nsecrets:\n  k: { generate: ${generator} }\n`,
+      )
+      const r = await hush(['gen'], { cwd: dir })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('HUSH_E_MANIFEST_INVALID')
+      expect(r.stderr).toContain(message.slice('secrets.k.generate: '.length))
+      expect(existsSync(join(dir, 's'))).toBe(false)
+    }, 60_000)
+})

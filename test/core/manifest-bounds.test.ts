@@ -22,6 +22,7 @@ const problemsOf = (text: string): string[] => {
   }
   throw new Error('expected the manifest to be refused')
 }
+const generating = (gen: string) => problemsOf(`secrets:\n  k: { generate: ${gen} }\n`)
 const EVIL = `${'a'.repeat(100_000)}!`
 
 describe('pattern: runs in linear time', () => {
@@ -115,4 +116,67 @@ describe('scan.rules and scan.allow.paths: the same rule', () => {
       'scan.allow.paths.0: expected a glob of at most 200 characters',
     )
   }, 60_000)
+})
+
+describe('generator sizes are bounded when the manifest loads', () => {
+  it('rsa: 2048 to 8192 bits (rsa:65536 ran for more than ten minutes)', () => {
+    expect(generating('rsa:65536')).toEqual(['secrets.k.generate: rsa takes 2048 to 8192 bits, not 65536'])
+    expect(generating('rsa:1024')).toEqual(['secrets.k.generate: rsa takes 2048 to 8192 bits, not 1024'])
+    expect(generating('rsa:2049')).toEqual([
+      'secrets.k.generate: rsa keys need a multiple of 8 bits, not 2049',
+    ])
+    expect(load('secrets:\n  k: { generate: rsa:8192 }\n').byName.get('k')).toMatchObject({
+      generator: { kind: 'rsa', size: 8192 },
+    })
+  })
+
+  it('bytes: 16 to 1024 bytes of randomness (hex:100000000 wrote a 200 MB secret)', () => {
+    expect(generating('hex:100000000')).toEqual([
+      'secrets.k.generate: hex takes 16 to 1024 bytes of randomness, not 100000000',
+    ])
+    expect(generating('base64:1025')).toEqual([
+      'secrets.k.generate: base64 takes 16 to 1024 bytes of randomness, not 1025',
+    ])
+    expect(generating('base64url:8')).toEqual([
+      'secrets.k.generate: base64url takes 16 to 1024 bytes of randomness, not 8',
+    ])
+    expect(generating('{ kind: hex, size: 99999999999 }')).toEqual([
+      'secrets.k.generate: hex takes 16 to 1024 bytes of randomness, not 99999999999',
+    ])
+  })
+
+  it('passwords: 12 to 256 characters (password:0 wrote an empty secret, password:1 passed check)', () => {
+    expect(generating('password:0')).toEqual([
+      'secrets.k.generate: password takes 12 to 256 characters, not 0',
+    ])
+    expect(generating('password:1')).toEqual([
+      'secrets.k.generate: password takes 12 to 256 characters, not 1',
+    ])
+    expect(generating('alnum:257')).toEqual(['secrets.k.generate: alnum takes 12 to 256 characters, not 257'])
+    expect(generating('{ kind: password, length: 11 }')).toEqual([
+      'secrets.k.generate: password takes 12 to 256 characters, not 11',
+    ])
+    expect(generating('{ kind: password, length: 0 }')[0]).toMatch(/^secrets\.k\.generate\.length: /)
+  })
+
+  it('uuid and ed25519 take no size, rather than ignoring one', () => {
+    expect(generating('uuid:4096')).toEqual(['secrets.k.generate: uuid takes no size'])
+    expect(generating('ed25519:4096')).toEqual(['secrets.k.generate: ed25519 takes no size'])
+  })
+
+  it('the defaults and the bounds themselves load', () => {
+    const m = load(`secrets:
+  a: { generate: base64 }
+  b: { generate: hex:16 }
+  c: { generate: base64url:1024 }
+  d: { generate: password:12 }
+  e: { generate: alnum:256 }
+  f: { generate: rsa }
+  g: { generate: uuid }
+  h: { generate: ed25519 }
+`)
+    expect(m.secrets.map((s) => (s.source === 'generated' ? s.generator.size : -1))).toEqual([
+      32, 16, 1024, 12, 256, 3072, 0, 0,
+    ])
+  })
 })

@@ -7,7 +7,7 @@ import { durationMs } from '../../lib/duration.js'
 import { compileLinearRegex, type LinearRegex } from '../../lib/linear-regex.js'
 import { envNameOf } from '../../lib/names.js'
 import { DEFAULT_STORE, descriptorOf } from '../../stores/registry.js'
-import type { RawGenerator, RawManifest, RawSecret } from './schema.js'
+import { GENERATOR_SIZES, type RawGenerator, type RawManifest, type RawSecret } from './schema.js'
 import type {
   EnvironmentSpec,
   GeneratorKind,
@@ -18,16 +18,6 @@ import type {
   SecretSpec,
 } from './types.js'
 
-const DEFAULT_SIZE: Record<GeneratorKind, number> = {
-  base64: 32,
-  base64url: 32,
-  hex: 32,
-  password: 24,
-  alnum: 24,
-  uuid: 0,
-  ed25519: 0,
-  rsa: 3072,
-}
 const LETTERS_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** RFC 3986 unreserved symbols: safe in URLs (derive templates), shells (quoted) and YAML. */
 export const DEFAULT_SYMBOLS = '-._~'
@@ -53,10 +43,16 @@ export function normalizeGenerator(
       : raw
   const kind = obj.kind
   const textual = kind === 'password' || kind === 'alnum'
-  let size = obj.length ?? obj.size ?? DEFAULT_SIZE[kind]
-  if (kind === 'uuid' || kind === 'ed25519') size = 0
-  if (kind === 'rsa' && (size < 2048 || size % 8 !== 0))
-    problems.errors.push(`${at}: rsa keys need at least 2048 bits, a multiple of 8`)
+  const asked = obj.length ?? obj.size
+  const bounds = GENERATOR_SIZES[kind]
+  const size = bounds ? (asked ?? bounds.default) : 0
+  if (!bounds && asked !== undefined) problems.errors.push(`${at}: ${kind} takes no size`)
+  if (bounds && (size < bounds.min || size > bounds.max))
+    problems.errors.push(
+      `${at}: ${kind} takes ${bounds.min} to ${bounds.max} ${bounds.unit}${bounds.unit === 'bytes' ? ' of randomness' : ''}, not ${size}`,
+    )
+  else if (kind === 'rsa' && size % 8 !== 0)
+    problems.errors.push(`${at}: rsa keys need a multiple of 8 bits, not ${size}`)
   if (!textual && (obj.charset || obj.symbols !== undefined || obj.exclude))
     problems.errors.push(`${at}: charset, symbols and exclude apply to password and alnum only`)
   if (!textual) return { kind, size }
@@ -65,7 +61,6 @@ export function normalizeGenerator(
   charset = [...new Set(charset)].join('')
   if (charset.length < 2)
     problems.errors.push(`${at}: the character set needs at least 2 distinct characters`)
-  if (size < 8) problems.warnings.push(`${at}: ${size} characters is short; use 16 or more`)
   return { kind, size, charset }
 }
 

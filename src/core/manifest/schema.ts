@@ -20,6 +20,27 @@ export const GENERATOR_KINDS = [
   'rsa',
 ] as const
 
+/**
+ * The size each generator kind takes (GeneratorSpec.size): its unit, its default and the bounds
+ * hush.yaml may ask for, checked when the manifest loads (docs/manifest.md lists them). uuid and
+ * ed25519 take no size.
+ */
+export const GENERATOR_SIZES: Readonly<
+  Record<
+    (typeof GENERATOR_KINDS)[number],
+    { unit: 'bytes' | 'characters' | 'bits'; default: number; min: number; max: number } | undefined
+  >
+> = {
+  base64: { unit: 'bytes', default: 32, min: 16, max: 1024 },
+  base64url: { unit: 'bytes', default: 32, min: 16, max: 1024 },
+  hex: { unit: 'bytes', default: 32, min: 16, max: 1024 },
+  password: { unit: 'characters', default: 24, min: 12, max: 256 },
+  alnum: { unit: 'characters', default: 24, min: 12, max: 256 },
+  rsa: { unit: 'bits', default: 3072, min: 2048, max: 8192 },
+  uuid: undefined,
+  ed25519: undefined,
+}
+
 const NAME = /^[a-z0-9_]+$/
 
 const name = (what: string) =>
@@ -40,8 +61,13 @@ const generatorString = z.string().regex(new RegExp(`^(${GENERATOR_KINDS.join('|
 const generatorObject = z
   .strictObject({
     kind: z.enum(GENERATOR_KINDS),
-    size: z.number().int().positive().optional().describe('bytes for base64/base64url/hex, bits for rsa'),
-    length: z.number().int().positive().optional().describe('characters for password/alnum'),
+    size: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('bytes for base64/base64url/hex (16 to 1024), bits for rsa (2048 to 8192)'),
+    length: z.number().int().positive().optional().describe('characters for password/alnum (12 to 256)'),
     charset: z.string().min(2).optional().describe('the exact characters to draw from (password/alnum)'),
     symbols: z.string().optional().describe('symbols added to letters and digits (password; default "-._~")'),
     exclude: z.string().optional().describe('characters to leave out, e.g. look-alikes "0O1lI"'),

@@ -180,3 +180,11 @@ describe('generator sizes are bounded when the manifest loads', () => {
     ])
   })
 })
+
+describe('an empty value is no value', () => {
+  it('a fixed value: "" is refused at load', () => {
+    expect(problemsOf(`secrets:\n  k: { value: "" }\n`)).toEqual([
+      'secrets.k.value: expected a value; an empty value is no value',
+    ])
+  })
+})

@@ -94,6 +94,7 @@ const secret = z
     generate: z.union([generatorString, generatorObject]).optional(),
     value: z
       .string()
+      .min(1, { error: 'expected a value; an empty value is no value' })
       .optional()
       .describe('a fixed value, still distributed like a secret (e.g. a user name)'),
     derive: z

@@ -9,7 +9,7 @@ export interface LoadOptions {
   readonly required?: readonly string[]
   /** names it can run without */
   readonly optional?: readonly string[]
-  /** conflicts between sources, empty values and placeholders are errors even outside production */
+  /** conflicts between sources and placeholders are errors even outside production */
   readonly strict?: boolean
   /** defaults to process.env */
   readonly env?: Env
@@ -76,20 +76,18 @@ function problemsOf(
   }
   for (const p of r.problems) report(hard, p)
   if (!r.found) {
+    // an empty value is no value (lib/present.ts): a required secret that is only empty is missing
+    const empty = r.empty.length > 0 ? `; empty in ${r.empty.join(', ')}` : ''
     if (required)
       report(
         true,
-        `missing (looked in ${r.looked.join(', ')}); mount it at /run/secrets/${r.name}, set ${r.envName}_FILE, or run \`hush gen\` / \`hush set ${r.name}\``,
+        `missing (looked in ${r.looked.join(', ')}${empty}); mount it at /run/secrets/${r.name}, set ${r.envName}_FILE, or run \`hush gen\` / \`hush set ${r.name}\``,
       )
     return { errors, warnings }
   }
   const { source, value } = r.found
-  if (value === '')
-    report(hard || strict, `empty (from ${source}); fill it with \`hush set ${r.name}\` or \`hush gen\``)
-  else {
-    const placeholder = placeholderReason(value)
-    if (placeholder) report(hard || strict, `${placeholder} (from ${source}); replace it with the real value`)
-  }
+  const placeholder = placeholderReason(value)
+  if (placeholder) report(hard || strict, `${placeholder} (from ${source}); replace it with the real value`)
   if (r.conflicts.length > 0)
     report(
       strict,
@@ -101,7 +99,7 @@ function problemsOf(
 /**
  * Resolve and check the application's secrets once, at start-up. In
  * production (`HUSH_ENV` or `NODE_ENV` = `production`) a missing required
- * secret, an empty value or a placeholder throws ONE error listing every
+ * secret (an empty value is missing) or a placeholder throws ONE error listing every
  * problem with its source and a fix, so the app never starts half-configured.
  * Without `required`/`optional`, every secret of the nearest hush.yaml is loaded.
  *

@@ -9,6 +9,7 @@ import { parseDotenv, toRecord } from '../lib/dotenv-format.js'
 import { defaultEnvironment } from '../lib/environment.js'
 import { readEntryFile, readValueFile } from '../lib/fs-safe.js'
 import { envNameOf } from '../lib/names.js'
+import { presentValue } from '../lib/present.js'
 import { type FoundIndex, findRuntimeIndex } from '../lib/runtime-index.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -27,6 +28,8 @@ export interface Resolution {
   readonly conflicts: readonly string[]
   /** misconfigurations met on the way (an X_FILE pointing nowhere) */
   readonly problems: readonly string[]
+  /** sources that hold an empty value: not a value (lib/present.ts), named in the "missing" message */
+  readonly empty: readonly string[]
   /** where it looked, for the "missing" message */
   readonly looked: readonly string[]
 }
@@ -64,7 +67,7 @@ export function chainContext(env: Env, cwd: string): ChainContext {
   }
 }
 
-/** The value of an entry in a local store (files or dotenv) described by the runtime index. */
+/** The value of an entry in a local store (files or dotenv) described by the runtime index; empty is absent. */
 export function readLocalStore(
   root: string,
   store: { readonly store: string; readonly path?: string },
@@ -75,7 +78,7 @@ export function readLocalStore(
   if (!store.path) return undefined
   const path = resolvePath(root, store.path)
   if (store.store === 'files') {
-    const value = readEntryFile(join(path, name)) // the project's own store: never through a link
+    const value = presentValue(readEntryFile(join(path, name))) // the project's own store: never through a link
     return value === undefined ? undefined : { source: `store ${join(store.path, name)}`, value }
   }
   if (store.store === 'dotenv') {
@@ -85,7 +88,7 @@ export function readLocalStore(
       values = text === undefined ? {} : toRecord(parseDotenv(text))
       dotenvCache.set(path, values)
     }
-    const value = values[envName]
+    const value = presentValue(values[envName])
     return value === undefined ? undefined : { source: `store ${store.path} ${envName}`, value }
   }
   return undefined
@@ -99,23 +102,26 @@ export function envNameIn(ctx: ChainContext, name: string): string {
 export function resolveSecret(ctx: ChainContext, name: string): Resolution {
   const envName = envNameIn(ctx, name)
   const found: Found[] = []
+  const empty: string[] = []
   const problems: string[] = []
   const looked: string[] = []
+  const add = (source: string, value: string) =>
+    presentValue(value) === undefined ? empty.push(source) : found.push({ source, value })
   const fileVar = `${envName}_FILE`
   const filePath = ctx.env[fileVar]
   looked.push(fileVar)
   if (filePath) {
     const value = readValueFile(isAbsolute(filePath) ? filePath : resolvePath(filePath))
     if (value === undefined) problems.push(`${fileVar} points at ${filePath}, which does not exist`)
-    else found.push({ source: `${fileVar} (${filePath})`, value })
+    else add(`${fileVar} (${filePath})`, value)
   }
   const dirPath = join(ctx.secretsDir, name)
   looked.push(dirPath)
   const dirValue = readValueFile(dirPath)
-  if (dirValue !== undefined) found.push({ source: dirPath, value: dirValue })
+  if (dirValue !== undefined) add(dirPath, dirValue)
   looked.push(`env ${envName}`)
   const envValue = ctx.env[envName]
-  if (envValue !== undefined) found.push({ source: `env ${envName}`, value: envValue })
+  if (envValue !== undefined) add(`env ${envName}`, envValue)
   if (!ctx.production && ctx.project?.index) {
     looked.push(`the ${ctx.projectEnv} store of ${join(ctx.project.root, 'hush.yaml')}`)
     const store = ctx.project.index.environments[ctx.projectEnv]
@@ -129,6 +135,7 @@ export function resolveSecret(ctx: ChainContext, name: string): Resolution {
     ...(first ? { found: first } : {}),
     conflicts: rest.filter((f) => f.value !== first!.value).map((f) => f.source),
     problems,
+    empty,
     looked,
   }
 }

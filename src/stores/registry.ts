@@ -3,6 +3,7 @@
  * settings, capabilities, open); core asks the registry, never compares kinds.
  */
 import { HushError } from '../lib/errors.js'
+import { presentValue } from '../lib/present.js'
 import { awsStore } from './aws.js'
 import { azureStore } from './azure.js'
 import { dotenvStore } from './dotenv.js'
@@ -42,7 +43,10 @@ export function descriptorOf(kind: string): StoreDescriptor {
   return descriptor
 }
 
-/** The store holding an environment's values. */
+/** The store holding an environment's values; an empty entry reads as absent (lib/present.ts). */
 export function openStore(settings: StoreSettings, context: StoreContext): Store {
-  return descriptorOf(settings.store).open(settings, context)
+  const store = descriptorOf(settings.store).open(settings, context)
+  const read = store.read.bind(store)
+  store.read = async (name) => presentValue(await read(name))
+  return store
 }

@@ -76,7 +76,7 @@ export interface Store {
   readonly capabilities: StoreCapabilities
   /** Names and metadata of every stored entry, never values. */
   list(): Promise<StoredSecret[]>
-  /** The value with exactly one trailing newline stripped, or `undefined` when absent. */
+  /** The value with exactly one trailing newline stripped, or `undefined` when absent (or empty, once opened by openStore). */
   read(name: string): Promise<SecretValue | undefined>
   write(name: string, value: SecretValue, meta: WriteMeta): Promise<StoredSecret>
   /** Write many entries, committing metadata once (a crash leaves each value old or new). */

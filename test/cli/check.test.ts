@@ -61,10 +61,10 @@ describe('hush check', () => {
     ])
   })
 
-  it('empty: a file holds nothing', async () => {
+  it('an empty value is missing: a file that holds nothing is no value', async () => {
     const dir = await cleanProject()
     writeFileSync(secretFile(dir, 'session_key'), '\n')
-    expect(codesOf((await findings(dir)).findings, 'session_key')).toEqual(['empty'])
+    expect(codesOf((await findings(dir)).findings, 'session_key')).toEqual(['missing'])
   })
 
   it('placeholder: CHANGEME, your_*_here, a well-known default, a file holding only a comment', async () => {
@@ -181,7 +181,7 @@ describe('hush check', () => {
     expect(sarif.version).toBe('2.1.0')
     expect(sarif.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain('not-ignored')
     expect(sarif.runs[0].results[0]).toMatchObject({
-      ruleId: 'empty',
+      ruleId: 'missing',
       level: 'error',
       locations: [{ physicalLocation: { artifactLocation: { uri: 'hush.yaml' } } }],
     })

@@ -98,12 +98,13 @@ secrets:
     const dir = tmpProject(manifest)
     await gen(await project(dir))
     const primary = read(dir, 'jwt_secret_primary')
-    writeFileSync(join(dir, 'secrets', 'jwt_secret_previous'), '') // made empty by hand: kept (check reports it)
+    writeFileSync(join(dir, 'secrets', 'jwt_secret_previous'), '') // made empty by hand: an empty value is no value
     const { rmSync } = await import('node:fs')
     rmSync(join(dir, 'secrets', 'jwt_secret'))
     await gen(await project(dir))
     expect(read(dir, 'jwt_secret')).toBe(primary)
     expect(read(dir, 'jwt_secret_primary')).toBe(primary)
+    expect(read(dir, 'jwt_secret_previous')).toBe(primary) // repaired like a missing one
   })
 
   it('writes the public half again from the private key when only the .pub is missing', async () => {

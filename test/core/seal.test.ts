@@ -278,7 +278,12 @@ describe('unseal: plan by fingerprint, then apply', () => {
         .sort(),
     )
     for (const e of audit)
-      expect(e).toMatchObject({ action: 'set', env: 'restore', detail: 'unseal --allow-unsigned', ts: LATER.toISOString() })
+      expect(e).toMatchObject({
+        action: 'set',
+        env: 'restore',
+        detail: 'unseal --allow-unsigned',
+        ts: LATER.toISOString(),
+      })
     expect(audit.find((e) => e.secret === 'note')?.fp).toBe(note.to)
     const log = readFileSync(restore.audit.path, 'utf8')
     for (const value of [...Object.values(values), 'an older note', 'CANARY undeclared']) {

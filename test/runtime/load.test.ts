@@ -125,8 +125,9 @@ describe('resolution chain', () => {
     expect(lines[0]).toMatch(
       /^missing_one: missing \(looked in MISSING_ONE_FILE, .*\/missing_one, env MISSING_ONE\); mount it at \/run\/secrets\/missing_one/,
     )
-    expect(lines).toContain(
-      `empty_one: empty (from ${join(w.secretsDir, 'empty_one')}); fill it with \`hush set empty_one\` or \`hush gen\``,
+    // an empty value is no value: the secret is missing, and the message says where it was empty
+    expect(lines.find((l) => l.startsWith('empty_one:'))).toMatch(
+      /^empty_one: missing \(looked in .*; empty in .*\/empty_one\); mount it at \/run\/secrets\/empty_one/,
     )
     expect(lines.find((l) => l.startsWith('placeholder_one:'))).toMatch(/placeholder marker CHANGEME \(from /)
     expect(lines).toContain('broken: BROKEN_FILE points at /nonexistent/broken, which does not exist')
@@ -134,7 +135,21 @@ describe('resolution chain', () => {
     expect(lines.join('\n')).not.toContain('CHANGEME_please')
   })
 
-  it('outside production, empty values and placeholders are warnings', () => {
+  it('an empty value is no value: required fails even outside production, optional is not loaded, a later source wins', () => {
+    const w = world()
+    writeFileSync(join(w.secretsDir, 'k'), '\n')
+    const env = { HUSH_SECRETS_DIR: w.secretsDir }
+    expect(itemsOf(() => loadSecretsSync({ required: ['k'], env, cwd: w.dir, ...quiet }))).toMatch(
+      /^k: missing \(looked in .*; empty in .*\/k\)/,
+    )
+    const optional = loadSecretsSync({ optional: ['k', 'e'], env: { ...env, E: '' }, cwd: w.dir, ...quiet })
+    expect(optional.has('k')).toBe(false)
+    expect(optional.has('e')).toBe(false) // E= (compose's way of passing an unset variable)
+    const later = loadSecretsSync({ required: ['k'], env: { ...env, K: 'from-env' }, cwd: w.dir, ...quiet })
+    expect(later.get('k').source).toBe('env K')
+  })
+
+  it('outside production, placeholders are warnings', () => {
     const w = world()
     writeFileSync(join(w.secretsDir, 'k'), 'CHANGEME_later')
     const warnings: string[] = []

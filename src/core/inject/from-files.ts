@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { resolve, sep } from 'node:path'
 import { type ErrorItem, HushError } from '../../lib/errors.js'
 import { stripOneNewline } from '../../lib/newline.js'
+import { presentValue } from '../../lib/present.js'
 
 export interface FromFilesResult {
   readonly env: NodeJS.ProcessEnv
@@ -33,6 +34,10 @@ export function envFromFiles(env: NodeJS.ProcessEnv, only?: readonly string[]): 
         path: key,
         message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
       })
+      continue
+    }
+    if (presentValue(value) === undefined) {
+      problems.push({ path: key, message: `${path} is empty, and an empty value is no value` })
       continue
     }
     if (env[name] !== undefined && env[name] !== value) {

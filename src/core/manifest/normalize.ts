@@ -4,28 +4,20 @@
  */
 import { resolve } from 'node:path'
 import { durationMs } from '../../lib/duration.js'
+import { compileLinearRegex, type LinearRegex } from '../../lib/linear-regex.js'
 import { envNameOf } from '../../lib/names.js'
 import { DEFAULT_STORE, descriptorOf } from '../../stores/registry.js'
-import type { RawGenerator, RawManifest, RawSecret } from './schema.js'
+import { GENERATOR_SIZES, type RawGenerator, type RawManifest, type RawSecret } from './schema.js'
 import type {
   EnvironmentSpec,
   GeneratorKind,
   GeneratorSpec,
   Manifest,
   RotationPolicy,
+  ScanSettings,
   SecretSpec,
 } from './types.js'
 
-const DEFAULT_SIZE: Record<GeneratorKind, number> = {
-  base64: 32,
-  base64url: 32,
-  hex: 32,
-  password: 24,
-  alnum: 24,
-  uuid: 0,
-  ed25519: 0,
-  rsa: 3072,
-}
 const LETTERS_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** RFC 3986 unreserved symbols: safe in URLs (derive templates), shells (quoted) and YAML. */
 export const DEFAULT_SYMBOLS = '-._~'
@@ -51,10 +43,16 @@ export function normalizeGenerator(
       : raw
   const kind = obj.kind
   const textual = kind === 'password' || kind === 'alnum'
-  let size = obj.length ?? obj.size ?? DEFAULT_SIZE[kind]
-  if (kind === 'uuid' || kind === 'ed25519') size = 0
-  if (kind === 'rsa' && (size < 2048 || size % 8 !== 0))
-    problems.errors.push(`${at}: rsa keys need at least 2048 bits, a multiple of 8`)
+  const asked = obj.length ?? obj.size
+  const bounds = GENERATOR_SIZES[kind]
+  const size = bounds ? (asked ?? bounds.default) : 0
+  if (!bounds && asked !== undefined) problems.errors.push(`${at}: ${kind} takes no size`)
+  if (bounds && (size < bounds.min || size > bounds.max))
+    problems.errors.push(
+      `${at}: ${kind} takes ${bounds.min} to ${bounds.max} ${bounds.unit}${bounds.unit === 'bytes' ? ' of randomness' : ''}, not ${size}`,
+    )
+  else if (kind === 'rsa' && size % 8 !== 0)
+    problems.errors.push(`${at}: rsa keys need a multiple of 8 bits, not ${size}`)
   if (!textual && (obj.charset || obj.symbols !== undefined || obj.exclude))
     problems.errors.push(`${at}: charset, symbols and exclude apply to password and alnum only`)
   if (!textual) return { kind, size }
@@ -63,7 +61,6 @@ export function normalizeGenerator(
   charset = [...new Set(charset)].join('')
   if (charset.length < 2)
     problems.errors.push(`${at}: the character set needs at least 2 distinct characters`)
-  if (size < 8) problems.warnings.push(`${at}: ${size} characters is short; use 16 or more`)
   return { kind, size, charset }
 }
 
@@ -103,13 +100,11 @@ function normalizeSecret(
     )
     return undefined
   }
-  let pattern: RegExp | undefined
+  let pattern: LinearRegex | undefined
   if (raw.pattern !== undefined) {
-    try {
-      pattern = new RegExp(raw.pattern)
-    } catch {
-      problems.errors.push(`${at}.pattern: not a valid regular expression`)
-    }
+    const compiled = compileLinearRegex(raw.pattern)
+    if (compiled.ok) pattern = compiled.regex
+    else problems.errors.push(`${at}.pattern: ${compiled.problem}`)
   }
   const base = {
     name,
@@ -191,6 +186,19 @@ function withActiveRole(spec: SecretSpec, raw: RawManifest, problems: Problems):
   return { ...spec, activeRole: { entry, roles: [roles[0], roles[1]] } }
 }
 
+/** `scan.rules`, each regex checked by the same rule as `pattern:` (the scanner compiles it on RE2 too). */
+function scanRules(raw: RawManifest, problems: Problems): ScanSettings['rules'] {
+  const rules = raw.scan?.rules ?? []
+  rules.forEach((rule, i) => {
+    const compiled = compileLinearRegex(rule.regex, {
+      caseInsensitive: rule.case_insensitive === true,
+      multiline: true, // as the scanner runs it
+    })
+    if (!compiled.ok) problems.errors.push(`scan.rules.${i}.regex: ${compiled.problem}`)
+  })
+  return rules
+}
+
 export function normalizeManifest(
   raw: RawManifest,
   file: string,
@@ -221,7 +229,7 @@ export function normalizeManifest(
     sealRecipients: raw.seal?.recipients ?? [],
     sealSigners: raw.seal?.signers ?? [],
     scan: {
-      rules: raw.scan?.rules ?? [],
+      rules: scanRules(raw, problems),
       allowPaths: raw.scan?.allow?.paths ?? [],
       allowFingerprints: raw.scan?.allow?.fingerprints ?? [],
     },

@@ -4,7 +4,7 @@
  * after normalization. schema/hush.schema.json is generated from this file.
  */
 import { z } from 'zod'
-
+import { MAX_PATTERN_LENGTH } from '../../lib/linear-regex.js'
 import { SIGNER } from '../../lib/signing.js'
 import { DEFAULT_STORE, STORE_KINDS, STORES } from '../../stores/registry.js'
 import { duration } from '../../stores/settings.js'
@@ -19,10 +19,40 @@ export const GENERATOR_KINDS = [
   'ed25519',
   'rsa',
 ] as const
+
+/**
+ * The size each generator kind takes (GeneratorSpec.size): its unit, its default and the bounds
+ * hush.yaml may ask for, checked when the manifest loads (docs/manifest.md lists them). uuid and
+ * ed25519 take no size.
+ */
+export const GENERATOR_SIZES: Readonly<
+  Record<
+    (typeof GENERATOR_KINDS)[number],
+    { unit: 'bytes' | 'characters' | 'bits'; default: number; min: number; max: number } | undefined
+  >
+> = {
+  base64: { unit: 'bytes', default: 32, min: 16, max: 1024 },
+  base64url: { unit: 'bytes', default: 32, min: 16, max: 1024 },
+  hex: { unit: 'bytes', default: 32, min: 16, max: 1024 },
+  password: { unit: 'characters', default: 24, min: 12, max: 256 },
+  alnum: { unit: 'characters', default: 24, min: 12, max: 256 },
+  rsa: { unit: 'bits', default: 3072, min: 2048, max: 8192 },
+  uuid: undefined,
+  ed25519: undefined,
+}
+
 const NAME = /^[a-z0-9_]+$/
 
 const name = (what: string) =>
   z.string().regex(NAME, { error: `expected a ${what} of lower-case letters, digits and underscores` })
+
+/** A regular expression from the manifest; normalize compiles it on RE2 (lib/linear-regex.ts). */
+const regexSource = z.string().max(MAX_PATTERN_LENGTH, {
+  error: `expected a regular expression of at most ${MAX_PATTERN_LENGTH} characters`,
+})
+
+/** A glob of scan.allow.paths; the longest one still fits MAX_PATTERN_LENGTH once turned into a regex. */
+const MAX_GLOB_LENGTH = 200
 
 const generatorString = z.string().regex(new RegExp(`^(${GENERATOR_KINDS.join('|')})(:\\d+)?$`), {
   error: `expected kind[:size] with kind one of ${GENERATOR_KINDS.join(', ')} (e.g. base64:32, password:24)`,
@@ -31,8 +61,13 @@ const generatorString = z.string().regex(new RegExp(`^(${GENERATOR_KINDS.join('|
 const generatorObject = z
   .strictObject({
     kind: z.enum(GENERATOR_KINDS),
-    size: z.number().int().positive().optional().describe('bytes for base64/base64url/hex, bits for rsa'),
-    length: z.number().int().positive().optional().describe('characters for password/alnum'),
+    size: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('bytes for base64/base64url/hex (16 to 1024), bits for rsa (2048 to 8192)'),
+    length: z.number().int().positive().optional().describe('characters for password/alnum (12 to 256)'),
     charset: z.string().min(2).optional().describe('the exact characters to draw from (password/alnum)'),
     symbols: z.string().optional().describe('symbols added to letters and digits (password; default "-._~")'),
     exclude: z.string().optional().describe('characters to leave out, e.g. look-alikes "0O1lI"'),
@@ -59,6 +94,7 @@ const secret = z
     generate: z.union([generatorString, generatorObject]).optional(),
     value: z
       .string()
+      .min(1, { error: 'expected a value; an empty value is no value' })
       .optional()
       .describe('a fixed value, still distributed like a secret (e.g. a user name)'),
     derive: z
@@ -68,7 +104,11 @@ const secret = z
     provide: z.literal(true).optional().describe('a person supplies the value with `hush set`'),
     required: z.array(z.string()).optional().describe('the environments that need it (default: all)'),
     optional: z.boolean().optional(),
-    pattern: z.string().optional().describe('a regular expression the value must match'),
+    pattern: regexSource
+      .optional()
+      .describe(
+        `a regular expression the value must match (RE2 syntax, at most ${MAX_PATTERN_LENGTH} characters)`,
+      ),
     rotate: z.union([duration, rotateObject, z.literal(false)]).optional(),
     env: z
       .string()
@@ -113,18 +153,6 @@ const environment = z.looseObject({
 
 const rotator = z.looseObject({ type: z.string() })
 
-const regexSource = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source)
-      return true
-    } catch {
-      return false
-    }
-  },
-  { error: 'expected a JavaScript regular expression' },
-)
-
 const scanRule = z.strictObject({
   id: z
     .string()
@@ -134,7 +162,7 @@ const scanRule = z.strictObject({
     .array(z.string().min(2))
     .min(1)
     .describe('literals that must occur near a match (case-insensitive); the regex runs only around them'),
-  regex: regexSource.describe('group 1 (or the whole match) is the secret'),
+  regex: regexSource.describe('group 1 (or the whole match) is the secret (RE2 syntax)'),
   entropy: z.number().min(0).max(8).optional().describe('minimum Shannon entropy in bits per character'),
   case_insensitive: z.boolean().optional(),
 })
@@ -143,7 +171,14 @@ const scan = z.strictObject({
   rules: z.array(scanRule).optional().describe('rules added to the built-in set'),
   allow: z
     .strictObject({
-      paths: z.array(z.string()).optional().describe('globs (** and *) of files never reported'),
+      paths: z
+        .array(
+          z
+            .string()
+            .max(MAX_GLOB_LENGTH, { error: `expected a glob of at most ${MAX_GLOB_LENGTH} characters` }),
+        )
+        .optional()
+        .describe('globs (** and *) of files never reported'),
       fingerprints: z
         .array(z.string())
         .optional()

@@ -1,3 +1,4 @@
+import type { LinearRegex } from '../../lib/linear-regex.js'
 import type { StoreSettings } from '../../stores/types.js'
 import type { GENERATOR_KINDS } from './schema.js'
 
@@ -28,7 +29,8 @@ export type SecretSpec = {
   readonly category?: string
   /** 'all' or the environments that need it; `[]` when optional */
   readonly required: 'all' | readonly string[]
-  readonly pattern?: RegExp
+  /** `pattern:`, compiled on RE2 (linear-time matching) */
+  readonly pattern?: LinearRegex
   readonly rotation?: RotationPolicy
   /**
    * Alternating-role database rotation: the store entry holding the active role's name

@@ -5,9 +5,11 @@
  * text never leaves the scan layer except as a hash.
  */
 import { createHash } from 'node:crypto'
+import { HushError } from '../../lib/errors.js'
+import { compileLinearRegex } from '../../lib/linear-regex.js'
 import { type CompiledAutomaton, compileAutomaton, runAutomaton } from './automaton.js'
 import type { Encoding, KnownPattern } from './known.js'
-import { accept, type RuleSpec } from './rules.js'
+import { accept, BUILTIN_RULES, type RuleSpec } from './rules.js'
 
 /** What a scanner is built from: plain data, so a worker thread can rebuild it. */
 export interface ScannerSpec {
@@ -39,7 +41,7 @@ export interface Scanner {
   readonly targets: readonly Target[]
   /** each target's bytes, lower-cased (the direct search folds case like the automaton) */
   readonly folded: readonly Buffer[]
-  readonly rules: readonly { spec: RuleSpec; regex: RegExp }[]
+  readonly rules: readonly { spec: RuleSpec; spans: Matcher }[]
   /** search directly (no automaton) when the whole scan is this small */
   readonly small: boolean
 }
@@ -47,11 +49,39 @@ export interface Scanner {
 /** Below this many bytes in all, searching each pattern directly beats compiling the automaton. */
 export const SMALL_SCAN_BYTES = 256 * 1024
 
+/** A rule's matches in a window: [start, end) of the secret (its first group that took part, else the match). */
+type Matcher = (text: string) => Iterable<[number, number]>
+
+/** hush's own regexes, written and fuzzed for linear time on V8 (they use lookahead, which RE2 lacks). */
+const BUILTIN_SOURCES = new Set(BUILTIN_RULES.map((r) => r.regex))
+
+function backtrackingMatcher(rule: RuleSpec): Matcher {
+  const regex = new RegExp(rule.regex, rule.caseInsensitive ? 'dgim' : 'dgm')
+  return function* (text) {
+    regex.lastIndex = 0
+    for (let m = regex.exec(text); m; m = regex.exec(text)) {
+      if (m[0].length === 0) regex.lastIndex++
+      yield m.indices!.find((span, i) => i > 0 && span !== undefined) ?? m.indices![0]!
+    }
+  }
+}
+
+/** Any regex hush did not write (hush.yaml scan.rules, a library caller's) runs on RE2: linear whatever it is. */
+function matcherOf(rule: RuleSpec): Matcher {
+  if (BUILTIN_SOURCES.has(rule.regex)) return backtrackingMatcher(rule)
+  const compiled = compileLinearRegex(rule.regex, {
+    caseInsensitive: rule.caseInsensitive === true,
+    multiline: true,
+  })
+  if (!compiled.ok)
+    throw new HushError('HUSH_E_USAGE', `scan rule ${rule.id}: the regex ${compiled.problem}`, {
+      hint: 'rewrite it in RE2 syntax (no backreferences or lookahead); see docs/scanning.md',
+    })
+  return (text) => compiled.regex.spans(text)
+}
+
 export function buildScanner(spec: ScannerSpec, options: { small?: boolean } = {}): Scanner {
-  const rules = spec.rules.map((r) => ({
-    spec: r,
-    regex: new RegExp(r.regex, r.caseInsensitive ? 'dgim' : 'dgm'),
-  }))
+  const rules = spec.rules.map((r) => ({ spec: r, spans: matcherOf(r) }))
   const keywordRules = new Map<string, number[]>()
   rules.forEach((r, i) => {
     for (const k of r.spec.keywords)
@@ -144,13 +174,10 @@ export function scanBuffer(scanner: Scanner, buf: Buffer): RawFinding[] {
     })
   })
   const seen = new Set<string>()
-  scanner.rules.forEach(({ spec, regex }, r) => {
+  scanner.rules.forEach(({ spec, spans }, r) => {
     for (const [from, to] of windows[r]!) {
       const text = buf.toString('latin1', from, to)
-      regex.lastIndex = 0
-      for (let m = regex.exec(text); m; m = regex.exec(text)) {
-        if (m[0].length === 0) regex.lastIndex++
-        const [s, e] = m.indices!.find((span, i) => i > 0 && span !== undefined) ?? m.indices![0]!
+      for (const [s, e] of spans(text)) {
         const secret = text.slice(s, e)
         const key = `${spec.id}:${from + s}`
         if (seen.has(key) || !accept(spec, secret)) continue

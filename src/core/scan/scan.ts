@@ -11,6 +11,8 @@ import { existsSync, promises as fs, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { HushError } from '../../lib/errors.js'
+import { compileLinearRegex, type LinearRegex } from '../../lib/linear-regex.js'
 import { buildScanner, type ScannerSpec, SMALL_SCAN_BYTES, scanBuffer } from './engine.js'
 import { historyBlobs, introducedBy, readBlobs, stagedAdditions } from './git-sources.js'
 import type { KnownValue } from './known.js'
@@ -72,8 +74,8 @@ export interface ScanResult {
   readonly stats: ScanStats
 }
 
-/** `**` any path, `*` any name part, `?` one character. */
-export function globToRegExp(glob: string): RegExp {
+/** `**` any path, `*` any name part, `?` one character; on RE2, so no glob of stars can backtrack. */
+export function globToRegExp(glob: string): LinearRegex {
   let re = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!
@@ -84,7 +86,12 @@ export function globToRegExp(glob: string): RegExp {
     else if (c === '?') re += '[^/]'
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
   }
-  return new RegExp(`^${re}$`)
+  const compiled = compileLinearRegex(`^${re}$`)
+  if (!compiled.ok)
+    throw new HushError('HUSH_E_USAGE', `the allowed path ${JSON.stringify(glob)} ${compiled.problem}`, {
+      hint: 'shorten the glob (scan.allow.paths in hush.yaml)',
+    })
+  return compiled.regex
 }
 
 function finding(f: LocatedFinding, file: string, extra: Partial<ScanFinding> = {}): ScanFinding {

@@ -36,7 +36,12 @@ describe.runIf(existsSync('/proc/self/stat'))('hush rotate: a SIGKILLed owner no
     // sh starts hush in the background and becomes `sleep`, which never reaps it once it dies
     const parent = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" rotate pw & echo $!; exec sleep 120`], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HUSH_FAILPOINT: 'GENERATED' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME ?? '', // this test file's audit key (test/helpers/user-config.ts)
+        HUSH_FAILPOINT: 'GENERATED',
+      },
       stdio: ['ignore', 'pipe', 'ignore'],
     })
     parents.push(parent)

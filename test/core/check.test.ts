@@ -384,8 +384,8 @@ describe('check: every rule over one environment', () => {
       ],
     ])
     await put(p, { session_key: '', cache_key: '', hf_token: HF })
-    // session_copy still holds the old session_key: stale against its input, never a duplicate
-    expect(pick((await check(p)).findings)).toEqual(['empty', 'empty', 'stale-derived'])
+    // an empty value is no value; session_copy, whose input is gone, is not judged stale
+    expect(pick((await check(p)).findings)).toEqual(['missing', 'missing'])
   })
 
   it('reused: another local store holding the value is reported; a shared store, a distribute_to pair and remote stores are not', async () => {

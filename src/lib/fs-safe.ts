@@ -4,10 +4,12 @@
  * directories 0700 whatever the umask, so a crash leaves either the old
  * content or the new one, never a torn or empty file.
  */
-import { promises as fs, readFileSync } from 'node:fs'
+import { promises as fs } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { ioError } from './errors.js'
+import { displayPath } from './display.js'
+import { HushError, ioError } from './errors.js'
 import { stripOneNewline } from './newline.js'
+import { type RegularFileRead, readRegularFile } from './regular-file.js'
 
 export const FILE_MODE = 0o600
 export const DIR_MODE = 0o700
@@ -109,14 +111,29 @@ export async function readIfExists(path: string): Promise<string | undefined> {
 
 /**
  * A secret file's value, exactly one trailing newline stripped, or `undefined` when it is absent.
+ * Only a regular file is read (a FIFO or a device would block or never end), up to `maxBytes`.
  * Synchronous: secret files are tiny, and one read beats four thread-pool round trips.
  */
-export function readValueFile(path: string): string | undefined {
-  try {
-    return stripOneNewline(readFileSync(path, 'utf8'))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
-    throw ioError('read', path, err)
-  }
+export function readValueFile(path: string, options: { maxBytes?: number } = {}): string | undefined {
+  const r = readRegularFile(path, {
+    maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,
+    followSymlinks: true,
+  })
+  if (r.status === 'absent') return undefined
+  if (r.status === 'read') return stripOneNewline(r.data.toString('utf8'))
+  throw refusedFileError(path, r)
+}
+
+/** The error for a file {@link readRegularFile} refused: what it is, or that it is over the cap. */
+function refusedFileError(
+  path: string,
+  r: RegularFileRead & { status: 'not-regular' | 'too-large' },
+): HushError {
+  return r.status === 'not-regular'
+    ? new HushError('HUSH_E_IO', `cannot read ${displayPath(path)}: it is ${r.type}, not a regular file`, {
+        hint: 'hush reads secrets only from regular files; replace it with one',
+      })
+    : new HushError('HUSH_E_IO', `cannot read ${displayPath(path)}: it is over the size cap`, {
+        hint: 'a secret file is small; check that the path names the right file',
+      })
 }

@@ -107,7 +107,8 @@ function problemsOf(
 
 /**
  * Resolve and check the application's secrets once, at start-up. In
- * production (`HUSH_ENV` or `NODE_ENV` = `production`) a missing required secret, an empty value or a
+ * production (`HUSH_ENV` or `NODE_ENV` = `production` or `prod`, in any case;
+ * see `isProduction`) a missing required secret, an empty value or a
  * placeholder throws ONE error listing every problem with its source and a fix,
  * so the app never starts half-configured. In every mode, a secret file that is
  * not a regular file (a FIFO, a device, a directory) or is over `maxFileBytes`

@@ -52,14 +52,20 @@ export interface ChainContext {
   readonly dotenvCache: Map<string, Record<string, string>>
 }
 
+const PRODUCTION_NAMES: ReadonlySet<string> = new Set(['production', 'prod'])
+
 /**
- * Whether hush treats this process as production (`HUSH_ENV` or `NODE_ENV` = `production`).
+ * Whether hush treats this process as production: `HUSH_ENV` or `NODE_ENV` is `production` or
+ * `prod`, in any case and with surrounding spaces ignored (`Production`, `PROD `). Any other value,
+ * or none, is not production.
  *
  * @example
  * if (!isProduction(process.env)) console.log(secrets.sources())
  */
 export function isProduction(env: Env): boolean {
-  return env.HUSH_ENV === 'production' || env.NODE_ENV === 'production'
+  return [env.HUSH_ENV, env.NODE_ENV].some(
+    (v) => v !== undefined && PRODUCTION_NAMES.has(v.trim().toLowerCase()),
+  )
 }
 
 export function chainContext(env: Env, cwd: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): ChainContext {

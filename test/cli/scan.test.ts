@@ -4,11 +4,13 @@
  * baselines, allowlists, SARIF, the pre-commit hook — and no output ever holds a planted value.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_RULES } from '../../src/core/scan/rules.js'
 import { type CliResult, git, hush, tmpProject } from '../helpers/project.js'
+import { mkfifo } from '../helpers/special-files.js'
 import { samples } from '../helpers/tokens.js'
 
 const MANIFEST = `version: 1
@@ -234,5 +236,55 @@ describe('hush scan', () => {
     expect(r.stdout).toContain('aws-access-key-id')
     const help = await hush(['scan', '--help'], { cwd: dir })
     expect(help.stdout).toContain('--baseline')
+  })
+
+  it('skips FIFOs unopened, named or met while walking (also behind a link), with a note; the scan finishes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-scan-fifo-'))
+    const token = samples(21)['github-token']!
+    writeFileSync(join(dir, 'leak.txt'), `${token}\n`)
+    // enough files for worker threads, with FIFOs and links among them
+    mkdirSync(join(dir, 'many'))
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, 'many', `f${i}.txt`), `line ${i}\n`)
+    mkfifo(join(dir, 'pipe'))
+    mkfifo(join(dir, 'many', 'deep-pipe'))
+    symlinkSync('pipe', join(dir, 'link-to-pipe'))
+    symlinkSync('/dev/zero', join(dir, 'link-to-zero'))
+    for (const workers of ['0', '2']) {
+      const walked = await hush(['scan', '--workers', workers], { cwd: dir })
+      expect(walked.code, walked.stderr).toBe(1)
+      expect(walked.stdout).toContain('leak.txt')
+      expect(walked.stdout).toContain('skipped pipe: a FIFO, not a regular file (never opened)')
+      expect(walked.stdout).toContain('skipped many/deep-pipe: a FIFO, not a regular file (never opened)')
+      expect(walked.stdout).toMatch(
+        /; skipped 2 FIFO, socket or device, 2 symbolic link\(s\) \(not followed\)$/m,
+      )
+      const json = JSON.parse(
+        (await hush(['scan', '--workers', workers, '--format', 'json'], { cwd: dir })).stdout,
+      )
+      expect(json.stats.skipped).toMatchObject({ notRegular: 2, symlinks: 2 })
+      expect(json.stats.notRegular).toEqual([
+        { file: 'many/deep-pipe', type: 'a FIFO' },
+        { file: 'pipe', type: 'a FIFO' },
+      ])
+      expect(json.stats.workers).toBe(workers === '0' ? 0 : 2)
+      expectClean(walked, [token])
+    }
+    // named on the command line: the FIFO itself, and a link to it (followed, then refused)
+    const named = await hush(['scan', 'pipe', 'link-to-pipe', 'link-to-zero', 'leak.txt'], { cwd: dir })
+    expect(named.code).toBe(1)
+    expect(named.stdout).toContain('skipped pipe: a FIFO, not a regular file (never opened)')
+    expect(named.stdout).toContain('skipped link-to-pipe: a FIFO, not a regular file (never opened)')
+    expect(named.stdout).toContain(
+      'skipped link-to-zero: a character device, not a regular file (never opened)',
+    )
+    expect((await hush(['scan', 'pipe'], { cwd: dir })).code).toBe(0)
+    // in a git work tree, git lists the links (never the FIFOs): links are not followed
+    git(dir, 'init', '-q')
+    git(dir, 'add', 'leak.txt', 'link-to-pipe')
+    const inGit = await hush(['scan', '--format', 'json'], { cwd: dir })
+    expect(JSON.parse(inGit.stdout).stats.skipped.symlinks).toBe(2)
+    const missing = await hush(['scan', 'not-there'], { cwd: dir })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain(`scan: ${join(dir, 'not-there')} does not exist`)
   })
 })

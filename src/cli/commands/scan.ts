@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path'
 import { readBaseline, writeBaseline } from '../../core/scan/baseline.js'
 import { projectScanSettings } from '../../core/scan/project-scan.js'
 import { DEFAULT_MAX_SIZE, type ScanFinding, type ScanResult, scan } from '../../core/scan/scan.js'
+import { displayPath } from '../../lib/display.js'
 import { HushError } from '../../lib/errors.js'
 import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, open, worldOf } from '../context.js'
@@ -102,6 +103,18 @@ export async function run(ctx: Ctx, paths: string[], flags: ScanFlags): Promise<
   return report(ctx, format, result, fresh, root)
 }
 
+/** `; skipped 2 binary, 1 not a regular file`: the kinds that occurred. */
+function skippedText({ skipped }: ScanResult['stats']): string {
+  const parts = [
+    [skipped.binary, 'binary'],
+    [skipped.large, 'over the size cap'],
+    [skipped.notRegular, 'FIFO, socket or device'],
+    [skipped.symlinks, 'symbolic link(s) (not followed)'],
+  ] as const
+  const seen = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)
+  return seen.length > 0 ? `; skipped ${seen.join(', ')}` : ''
+}
+
 function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding[], root: string): number {
   const { out, streams } = ctx
   const { stats } = result
@@ -130,11 +143,12 @@ function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding
     const origin = f.commit ? paint.dim(`  ${f.commit.slice(0, 10)} ${f.author} ${f.date?.slice(0, 10)}`) : ''
     out.result(`  ${where} ${paint.red(f.rule.padEnd(22))} ${f.preview} ${paint.dim(`[${f.id}]`)}${origin}`)
   }
-  const skipped = stats.skipped.binary + stats.skipped.large
+  for (const n of stats.notRegular)
+    out.line(paint.dim(`skipped ${displayPath(n.file)}: ${n.type}, not a regular file (never opened)`))
   const verdict = fresh.length > 0 ? paint.red(`${fresh.length} finding(s)`) : paint.green('no findings')
   const baselined = result.findings.length - fresh.length
   out.result(
-    `${verdict}${baselined > 0 ? ` (${baselined} in the baseline)` : ''}: ${stats.files} ${result.mode === 'git' ? 'blobs' : 'files'}, ${(stats.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s${stats.workers > 0 ? `, ${stats.workers} workers` : ''})${skipped > 0 ? `; skipped ${stats.skipped.binary} binary, ${stats.skipped.large} over the size cap` : ''}`,
+    `${verdict}${baselined > 0 ? ` (${baselined} in the baseline)` : ''}: ${stats.files} ${result.mode === 'git' ? 'blobs' : 'files'}, ${(stats.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s${stats.workers > 0 ? `, ${stats.workers} workers` : ''})${skippedText(stats)}`,
   )
   if (fresh.length > 0)
     out.line(

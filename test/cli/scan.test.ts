@@ -287,4 +287,28 @@ describe('hush scan', () => {
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain(`scan: ${join(dir, 'not-there')} does not exist`)
   })
+
+  it('prints a file name holding ESC, BEL, newline and CSI escaped, in text, json and sarif', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-scan-names-'))
+    const name = 'evil\x1b]0;pwned\x07\n\x1b[2Jname\u009b.txt'
+    const token = samples(22)['github-token']!
+    writeFileSync(join(dir, name), `${token}\n`)
+    const escaped = '"evil\\x1b]0;pwned\\x07\\n\\x1b[2Jname\\x9b.txt"'
+    // every control character but the newlines that end lines
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts that none reaches the terminal
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
+    const text = await hush(['scan'], { cwd: dir })
+    expect(text.code).toBe(1)
+    expect(text.stdout.split('\n')[0]).toBe(escaped)
+    const json = await hush(['scan', '--format', 'json'], { cwd: dir })
+    expect(JSON.parse(json.stdout).findings[0].file).toBe(name)
+    const sarif = await hush(['scan', '--format', 'sarif'], { cwd: dir })
+    const location = JSON.parse(sarif.stdout).runs[0].results[0].locations[0].physicalLocation
+      .artifactLocation
+    expect(location.uri).toBe('evil%1B%5D0%3Bpwned%07%0A%1B%5B2Jname%C2%9B.txt')
+    for (const r of [text, json, sarif]) {
+      expect(r.stdout + r.stderr).not.toMatch(raw)
+      expectClean(r, [token])
+    }
+  })
 })

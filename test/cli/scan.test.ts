@@ -3,7 +3,7 @@
  * every encoding, found in the tree, in git history (also after deletion) and in staged changes;
  * baselines, allowlists, SARIF, the pre-commit hook — and no output ever holds a planted value.
  */
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -306,7 +306,20 @@ describe('hush scan', () => {
     const location = JSON.parse(sarif.stdout).runs[0].results[0].locations[0].physicalLocation
       .artifactLocation
     expect(location.uri).toBe('evil%1B%5D0%3Bpwned%07%0A%1B%5B2Jname%C2%9B.txt')
-    for (const r of [text, json, sarif]) {
+    // git history: the path git prints and an author name with control characters
+    git(dir, 'init', '-q')
+    git(dir, 'add', '.')
+    execFileSync(
+      'git',
+      ['-c', 'user.email=m@example.test', '-c', 'user.name=Mal\x1b]0;x\x07lory', 'commit', '-qm', 'x'],
+      {
+        cwd: dir,
+      },
+    )
+    const history = await hush(['scan', '--git'], { cwd: dir })
+    expect(history.code).toBe(1)
+    expect(history.stdout).toContain('"Mal\\x1b]0;x\\x07lory <m@example.test>"')
+    for (const r of [text, json, sarif, history]) {
       expect(r.stdout + r.stderr).not.toMatch(raw)
       expectClean(r, [token])
     }

@@ -143,7 +143,9 @@ function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding
       out.result(paint.bold(displayPath(file)))
     }
     const where = `${f.line}:${f.column}`.padEnd(8)
-    const origin = f.commit ? paint.dim(`  ${f.commit.slice(0, 10)} ${f.author} ${f.date?.slice(0, 10)}`) : ''
+    const origin = f.commit
+      ? paint.dim(`  ${f.commit.slice(0, 10)} ${displayPath(f.author ?? '')} ${f.date?.slice(0, 10)}`)
+      : ''
     out.result(`  ${where} ${paint.red(f.rule.padEnd(22))} ${f.preview} ${paint.dim(`[${f.id}]`)}${origin}`)
   }
   for (const n of stats.notRegular)

@@ -4,6 +4,7 @@
  * and a hint that says how to fix it. Messages never contain a secret value:
  * they name the secret and, at most, a short fingerprint.
  */
+import { displayPath } from './display.js'
 
 /** Stable error codes, their exit status, and what they mean. */
 export const ERROR_CODES = {
@@ -128,5 +129,5 @@ export function ioError(action: string, path: string, cause: unknown): HushError
       : errno === 'ENOSPC'
         ? 'free some disk space and run the command again'
         : undefined
-  return new HushError('HUSH_E_IO', `cannot ${action} ${path}: ${errno}`, { hint, cause })
+  return new HushError('HUSH_E_IO', `cannot ${action} ${displayPath(path)}: ${errno}`, { hint, cause })
 }

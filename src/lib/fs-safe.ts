@@ -4,10 +4,12 @@
  * directories 0700 whatever the umask, so a crash leaves either the old
  * content or the new one, never a torn or empty file.
  */
-import { closeSync, constants, promises as fs, fstatSync, openSync, readFileSync, type Stats } from 'node:fs'
+import { constants, promises as fs, type Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { displayPath } from './display.js'
 import { HushError, ioError } from './errors.js'
 import { stripOneNewline } from './newline.js'
+import { type RegularFileRead, readRegularFile } from './regular-file.js'
 
 export const FILE_MODE = 0o600
 export const DIR_MODE = 0o700
@@ -172,51 +174,44 @@ export async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 /**
- * A store entry's value (one trailing newline stripped), or `undefined` when absent. Only a
- * regular file of at most {@link MAX_VALUE_BYTES} is read: a symlink, FIFO or device is refused
- * without being followed or blocking on it.
+ * A secret file's value, exactly one trailing newline stripped, or `undefined` when it is absent.
+ * Only a regular file is read (a FIFO or a device would block or never end), up to `maxBytes`.
+ * Synchronous: secret files are tiny, and one read beats four thread-pool round trips.
  */
-export function readEntryFile(path: string): string | undefined {
-  let fd: number
-  try {
-    fd = openSync(path, constants.O_RDONLY | NO_FOLLOW | constants.O_NONBLOCK)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
-    throw openError('read', path, err)
-  }
-  try {
-    const st = fstatSync(fd)
-    if (!st.isFile())
-      throw new HushError('HUSH_E_UNSAFE_PATH', `${path} is not a regular file`, {
-        hint: `replace it with a regular file (rm ${path}, then hush gen or hush set)`,
-      })
-    if (st.size > MAX_VALUE_BYTES)
-      throw new HushError(
-        'HUSH_E_UNSAFE_PATH',
-        `${path} is ${st.size} bytes, over the ${MAX_VALUE_BYTES}-byte limit of a value`,
-        {
-          hint: 'a secret value is small: check what this file is and replace it',
-        },
-      )
-    return stripOneNewline(readFileSync(fd, 'utf8'))
-  } catch (err) {
-    throw err instanceof HushError ? err : ioError('read', path, err)
-  } finally {
-    closeSync(fd)
-  }
+export function readValueFile(
+  path: string,
+  options: { maxBytes?: number; followSymlinks?: boolean } = {},
+): string | undefined {
+  const followSymlinks = options.followSymlinks ?? true
+  const r = readRegularFile(path, { maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY, followSymlinks })
+  if (r.status === 'absent') return undefined
+  if (r.status === 'read') return stripOneNewline(r.data.toString('utf8'))
+  if (r.status === 'not-regular' && r.type === 'a symbolic link') throw symlinkError(path)
+  throw refusedFileError(path, r)
 }
 
 /**
- * A secret file's value, exactly one trailing newline stripped, or `undefined` when it is absent.
- * Synchronous: secret files are tiny, and one read beats four thread-pool round trips.
+ * A value in one of hush's own stores: a regular file of at most {@link MAX_VALUE_BYTES}, never
+ * read through a symlink (the runtime follows links only for mounts such as /run/secrets).
  */
-export function readValueFile(path: string): string | undefined {
-  try {
-    return stripOneNewline(readFileSync(path, 'utf8'))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
-    throw ioError('read', path, err)
-  }
+export function readEntryFile(path: string): string | undefined {
+  return readValueFile(path, { maxBytes: MAX_VALUE_BYTES, followSymlinks: false })
+}
+
+/** The error for a file {@link readRegularFile} refused: what it is, or that it is over the cap. */
+function refusedFileError(
+  path: string,
+  r: RegularFileRead & { status: 'not-regular' | 'too-large' },
+): HushError {
+  return r.status === 'not-regular'
+    ? new HushError(
+        'HUSH_E_UNSAFE_PATH',
+        `cannot read ${displayPath(path)}: it is ${r.type}, not a regular file`,
+        {
+          hint: 'hush reads secrets only from regular files; replace it with one',
+        },
+      )
+    : new HushError('HUSH_E_UNSAFE_PATH', `cannot read ${displayPath(path)}: it is over the size cap`, {
+        hint: 'a secret file is small; check that the path names the right file',
+      })
 }

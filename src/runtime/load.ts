@@ -1,7 +1,7 @@
 /** `loadSecrets` and `secret`: an application's secrets, resolved and checked once at start-up. */
 import { type ErrorItem, HushError } from '../lib/errors.js'
 import { placeholderReason } from '../lib/placeholder.js'
-import { chainContext, type Env, type Resolution, resolveSecret } from './resolve.js'
+import { chainContext, DEFAULT_MAX_FILE_BYTES, type Env, type Resolution, resolveSecret } from './resolve.js'
 import { Secret } from './secret.js'
 
 export interface LoadOptions {
@@ -17,6 +17,11 @@ export interface LoadOptions {
   readonly cwd?: string
   /** receives warnings (names and sources only); defaults to process.emitWarning */
   readonly onWarning?: (message: string) => void
+  /**
+   * the largest file read, in bytes (`X_FILE`, `$HUSH_SECRETS_DIR/x`, the local store); a longer
+   * one is an error. Defaults to 1 MiB.
+   */
+  readonly maxFileBytes?: number
 }
 
 /**
@@ -75,10 +80,12 @@ function problemsOf(
     else warnings.push(`${r.name}: ${message}`)
   }
   for (const p of r.problems) report(hard, p)
+  for (const p of r.refused) report(true, p)
   if (!r.found) {
-    // an empty value is no value (lib/present.ts): a required secret that is only empty is missing
+    // an empty value is no value (lib/present.ts): a required secret that is only empty is missing;
+    // a refused file already explains why there is no value
     const empty = r.empty.length > 0 ? `; empty in ${r.empty.join(', ')}` : ''
-    if (required)
+    if (required && r.refused.length === 0)
       report(
         true,
         `missing (looked in ${r.looked.join(', ')}${empty}); mount it at /run/secrets/${r.name}, set ${r.envName}_FILE, or run \`hush gen\` / \`hush set ${r.name}\``,
@@ -98,10 +105,13 @@ function problemsOf(
 
 /**
  * Resolve and check the application's secrets once, at start-up. In
- * production (`HUSH_ENV` or `NODE_ENV` = `production`) a missing required
- * secret (an empty value is missing) or a placeholder throws ONE error listing every
- * problem with its source and a fix, so the app never starts half-configured.
- * Without `required`/`optional`, every secret of the nearest hush.yaml is loaded.
+ * production (`HUSH_ENV` or `NODE_ENV` = `production` or `prod`, in any case;
+ * see `isProduction`) a missing required secret (an empty value is missing) or a
+ * placeholder throws ONE error listing every problem with its source and a fix,
+ * so the app never starts half-configured. In every mode, a secret file that is
+ * not a regular file (a FIFO, a device, a directory) or is over `maxFileBytes`
+ * is such a problem too. Without `required`/`optional`, every secret of the
+ * nearest hush.yaml is loaded.
  *
  * @example
  * import { loadSecrets } from 'hushkit'
@@ -120,7 +130,7 @@ export async function loadSecrets(options: LoadOptions = {}): Promise<Secrets> {
  */
 export function loadSecretsSync(options: LoadOptions = {}): Secrets {
   const env = options.env ?? process.env
-  const ctx = chainContext(env, options.cwd ?? process.cwd())
+  const ctx = chainContext(env, options.cwd ?? process.cwd(), maxFileBytesOf(options))
   const strict = options.strict === true
   const required = new Set(options.required ?? [])
   const optional = new Set(options.optional ?? [])
@@ -149,6 +159,15 @@ export function loadSecretsSync(options: LoadOptions = {}): Secrets {
       items: errors,
     })
   return new Secrets(loaded)
+}
+
+function maxFileBytesOf(options: LoadOptions): number {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw new HushError('HUSH_E_USAGE', `maxFileBytes must be a positive whole number of bytes, not ${max}`, {
+      hint: `leave it out for the default (${DEFAULT_MAX_FILE_BYTES}), or pass e.g. maxFileBytes: 4 * 1024 * 1024`,
+    })
+  return max
 }
 
 /**

@@ -3,13 +3,14 @@
  * every encoding, found in the tree, in git history (also after deletion) and in staged changes;
  * baselines, allowlists, SARIF, the pre-commit hook — and no output ever holds a planted value.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BUILTIN_RULES } from '../../src/core/scan/rules.js'
 import { type CliResult, git, hush, tmpProject } from '../helpers/project.js'
+import { mkfifo } from '../helpers/special-files.js'
 import { samples } from '../helpers/tokens.js'
 
 const MANIFEST = `version: 1
@@ -239,5 +240,92 @@ describe('hush scan', () => {
     expect(r.stdout).toContain('aws-access-key-id')
     const help = await hush(['scan', '--help'], { cwd: dir })
     expect(help.stdout).toContain('--baseline')
+  })
+
+  it('skips FIFOs unopened, named or met while walking (also behind a link), with a note; the scan finishes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-scan-fifo-'))
+    const token = samples(21)['github-token']!
+    writeFileSync(join(dir, 'leak.txt'), `${token}\n`)
+    // enough files for worker threads, with FIFOs and links among them
+    mkdirSync(join(dir, 'many'))
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, 'many', `f${i}.txt`), `line ${i}\n`)
+    mkfifo(join(dir, 'pipe'))
+    mkfifo(join(dir, 'many', 'deep-pipe'))
+    symlinkSync('pipe', join(dir, 'link-to-pipe'))
+    symlinkSync('/dev/zero', join(dir, 'link-to-zero'))
+    for (const workers of ['0', '2']) {
+      const walked = await hush(['scan', '--workers', workers], { cwd: dir })
+      expect(walked.code, walked.stderr).toBe(1)
+      expect(walked.stdout).toContain('leak.txt')
+      expect(walked.stdout).toContain('skipped pipe: a FIFO, not a regular file (never opened)')
+      expect(walked.stdout).toContain('skipped many/deep-pipe: a FIFO, not a regular file (never opened)')
+      expect(walked.stdout).toMatch(
+        /; skipped 2 FIFO, socket or device, 2 symbolic link\(s\) \(not followed\)$/m,
+      )
+      const json = JSON.parse(
+        (await hush(['scan', '--workers', workers, '--format', 'json'], { cwd: dir })).stdout,
+      )
+      expect(json.stats.skipped).toMatchObject({ notRegular: 2, symlinks: 2 })
+      expect(json.stats.notRegular).toEqual([
+        { file: 'many/deep-pipe', type: 'a FIFO' },
+        { file: 'pipe', type: 'a FIFO' },
+      ])
+      expect(json.stats.workers).toBe(workers === '0' ? 0 : 2)
+      expectClean(walked, [token])
+    }
+    // named on the command line: the FIFO itself, and a link to it (followed, then refused)
+    const named = await hush(['scan', 'pipe', 'link-to-pipe', 'link-to-zero', 'leak.txt'], { cwd: dir })
+    expect(named.code).toBe(1)
+    expect(named.stdout).toContain('skipped pipe: a FIFO, not a regular file (never opened)')
+    expect(named.stdout).toContain('skipped link-to-pipe: a FIFO, not a regular file (never opened)')
+    expect(named.stdout).toContain(
+      'skipped link-to-zero: a character device, not a regular file (never opened)',
+    )
+    expect((await hush(['scan', 'pipe'], { cwd: dir })).code).toBe(0)
+    // in a git work tree, git lists the links (never the FIFOs): links are not followed
+    git(dir, 'init', '-q')
+    git(dir, 'add', 'leak.txt', 'link-to-pipe')
+    const inGit = await hush(['scan', '--format', 'json'], { cwd: dir })
+    expect(JSON.parse(inGit.stdout).stats.skipped.symlinks).toBe(2)
+    const missing = await hush(['scan', 'not-there'], { cwd: dir })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain(`scan: ${join(dir, 'not-there')} does not exist`)
+  })
+
+  it('prints a file name holding ESC, BEL, newline and CSI escaped, in text, json and sarif', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-scan-names-'))
+    const name = 'evil\x1b]0;pwned\x07\n\x1b[2Jname\u009b.txt'
+    const token = samples(22)['github-token']!
+    writeFileSync(join(dir, name), `${token}\n`)
+    const escaped = '"evil\\x1b]0;pwned\\x07\\n\\x1b[2Jname\\x9b.txt"'
+    // every control character but the newlines that end lines
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts that none reaches the terminal
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
+    const text = await hush(['scan'], { cwd: dir })
+    expect(text.code).toBe(1)
+    expect(text.stdout.split('\n')[0]).toBe(escaped)
+    const json = await hush(['scan', '--format', 'json'], { cwd: dir })
+    expect(JSON.parse(json.stdout).findings[0].file).toBe(name)
+    const sarif = await hush(['scan', '--format', 'sarif'], { cwd: dir })
+    const location = JSON.parse(sarif.stdout).runs[0].results[0].locations[0].physicalLocation
+      .artifactLocation
+    expect(location.uri).toBe('evil%1B%5D0%3Bpwned%07%0A%1B%5B2Jname%C2%9B.txt')
+    // git history: the path git prints and an author name with control characters
+    git(dir, 'init', '-q')
+    git(dir, 'add', '.')
+    execFileSync(
+      'git',
+      ['-c', 'user.email=m@example.test', '-c', 'user.name=Mal\x1b]0;x\x07lory', 'commit', '-qm', 'x'],
+      {
+        cwd: dir,
+      },
+    )
+    const history = await hush(['scan', '--git'], { cwd: dir })
+    expect(history.code).toBe(1)
+    expect(history.stdout).toContain('"Mal\\x1b]0;x\\x07lory <m@example.test>"')
+    for (const r of [text, json, sarif, history]) {
+      expect(r.stdout + r.stderr).not.toMatch(raw)
+      expectClean(r, [token])
+    }
   })
 })

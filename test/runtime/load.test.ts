@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { HushError } from '../../src/lib/errors.js'
 import { loadSecrets, loadSecretsSync } from '../../src/runtime/load.js'
+import { isProduction } from '../../src/runtime/resolve.js'
 import { hush, tmpProject } from '../helpers/project.js'
 
 function world() {
@@ -167,5 +168,59 @@ describe('resolution chain', () => {
     const s = loadSecretsSync({ optional: ['x'], env: {}, cwd: '/', ...quiet })
     expect(s.has('x')).toBe(false)
     expect(() => s.get('x')).toThrow(/was not loaded or has no value/)
+  })
+})
+
+describe('production detection', () => {
+  const production = [
+    { NODE_ENV: 'production' },
+    { NODE_ENV: 'Production' },
+    { NODE_ENV: 'PRODUCTION' },
+    { NODE_ENV: ' production\n' },
+    { NODE_ENV: 'prod' },
+    { HUSH_ENV: 'production' },
+    { HUSH_ENV: 'prod' },
+    { HUSH_ENV: 'Prod' },
+    { HUSH_ENV: 'PRODUCTION' },
+    { HUSH_ENV: 'staging', NODE_ENV: 'Production' },
+  ]
+  const notProduction = [
+    {},
+    { NODE_ENV: '' },
+    { NODE_ENV: 'development' },
+    { NODE_ENV: 'test' },
+    { NODE_ENV: 'production-like' },
+    { HUSH_ENV: 'preprod' },
+    { HUSH_ENV: 'staging' },
+    { HUSH_ENV: 'pro duction' },
+  ]
+
+  it('is HUSH_ENV or NODE_ENV = production or prod, in any case, spaces around ignored', () => {
+    for (const env of production) expect(isProduction(env), JSON.stringify(env)).toBe(true)
+    for (const env of notProduction) expect(isProduction(env), JSON.stringify(env)).toBe(false)
+  })
+
+  it('NODE_ENV=Production and HUSH_ENV=prod turn on the production checks of loadSecrets', async () => {
+    const w = world()
+    writeFileSync(join(w.secretsDir, 'empty_one'), '\n')
+    for (const env of [{ NODE_ENV: 'Production' }, { HUSH_ENV: 'prod' }, { NODE_ENV: 'PRODUCTION' }]) {
+      const options = {
+        required: ['empty_one'],
+        env: { ...env, HUSH_SECRETS_DIR: w.secretsDir },
+        cwd: w.dir,
+        ...quiet,
+      }
+      expect(itemsOf(() => loadSecretsSync(options))).toMatch(/^empty_one: empty \(from /)
+      await expect(loadSecrets(options)).rejects.toThrow("1 problem(s) with the application's secrets")
+    }
+    // outside production the same value is only a warning
+    const warnings: string[] = []
+    loadSecretsSync({
+      required: ['empty_one'],
+      env: { NODE_ENV: 'development', HUSH_SECRETS_DIR: w.secretsDir },
+      cwd: w.dir,
+      onWarning: (m) => warnings.push(m),
+    })
+    expect(warnings[0]).toMatch(/^empty_one: empty/)
   })
 })

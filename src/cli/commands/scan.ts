@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path'
 import { readBaseline, writeBaseline } from '../../core/scan/baseline.js'
 import { projectScanSettings } from '../../core/scan/project-scan.js'
 import { DEFAULT_MAX_SIZE, type ScanFinding, type ScanResult, scan } from '../../core/scan/scan.js'
+import { displayPath, jsonText } from '../../lib/display.js'
 import { HushError } from '../../lib/errors.js'
 import { EXIT_OK, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, open, worldOf } from '../context.js'
@@ -96,10 +97,24 @@ export async function run(ctx: Ctx, paths: string[], flags: ScanFlags): Promise<
   const fresh = result.findings.filter((f) => !accepted.has(f.id))
   if (baselineFile && flags.updateBaseline) {
     await writeBaseline(baselineFile, result.findings)
-    ctx.out.line(`wrote ${relative(world.cwd, baselineFile)}: ${result.findings.length} finding(s) accepted`)
+    ctx.out.line(
+      `wrote ${displayPath(relative(world.cwd, baselineFile))}: ${result.findings.length} finding(s) accepted`,
+    )
     return report(ctx, format, result, [], root)
   }
   return report(ctx, format, result, fresh, root)
+}
+
+/** `; skipped 2 binary, 1 not a regular file`: the kinds that occurred. */
+function skippedText({ skipped }: ScanResult['stats']): string {
+  const parts = [
+    [skipped.binary, 'binary'],
+    [skipped.large, 'over the size cap'],
+    [skipped.notRegular, 'FIFO, socket or device'],
+    [skipped.symlinks, 'symbolic link(s) (not followed)'],
+  ] as const
+  const seen = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)
+  return seen.length > 0 ? `; skipped ${seen.join(', ')}` : ''
 }
 
 function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding[], root: string): number {
@@ -109,14 +124,15 @@ function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding
   const mbps = stats.bytes / 1e6 / Math.max(seconds, 1e-3)
   const code = fresh.length > 0 ? EXIT_PROBLEMS : EXIT_OK
   const isNew = new Set(fresh.map((f) => f.id))
+  // file names are exact in JSON (tools open them); jsonText leaves no raw control character
   if (format === 'json') {
     streams.stdout.write(
-      `${JSON.stringify({ mode: result.mode, findings: result.findings.map((f) => ({ ...f, new: isNew.has(f.id) })), stats: { ...stats, mbPerSecond: Number(mbps.toFixed(1)) } }, null, 2)}\n`,
+      `${jsonText({ mode: result.mode, findings: result.findings.map((f) => ({ ...f, new: isNew.has(f.id) })), stats: { ...stats, mbPerSecond: Number(mbps.toFixed(1)) } }, 2)}\n`,
     )
     return code
   }
   if (format === 'sarif') {
-    streams.stdout.write(`${JSON.stringify(scanSarif(fresh, root, VERSION), null, 2)}\n`)
+    streams.stdout.write(`${jsonText(scanSarif(fresh, root, VERSION), 2)}\n`)
     return code
   }
   const { paint } = out
@@ -124,17 +140,20 @@ function report(ctx: Ctx, format: string, result: ScanResult, fresh: ScanFinding
   for (const f of fresh) {
     if (f.file !== file) {
       file = f.file
-      out.result(paint.bold(file))
+      out.result(paint.bold(displayPath(file)))
     }
     const where = `${f.line}:${f.column}`.padEnd(8)
-    const origin = f.commit ? paint.dim(`  ${f.commit.slice(0, 10)} ${f.author} ${f.date?.slice(0, 10)}`) : ''
+    const origin = f.commit
+      ? paint.dim(`  ${f.commit.slice(0, 10)} ${displayPath(f.author ?? '')} ${f.date?.slice(0, 10)}`)
+      : ''
     out.result(`  ${where} ${paint.red(f.rule.padEnd(22))} ${f.preview} ${paint.dim(`[${f.id}]`)}${origin}`)
   }
-  const skipped = stats.skipped.binary + stats.skipped.large
+  for (const n of stats.notRegular)
+    out.line(paint.dim(`skipped ${displayPath(n.file)}: ${n.type}, not a regular file (never opened)`))
   const verdict = fresh.length > 0 ? paint.red(`${fresh.length} finding(s)`) : paint.green('no findings')
   const baselined = result.findings.length - fresh.length
   out.result(
-    `${verdict}${baselined > 0 ? ` (${baselined} in the baseline)` : ''}: ${stats.files} ${result.mode === 'git' ? 'blobs' : 'files'}, ${(stats.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s${stats.workers > 0 ? `, ${stats.workers} workers` : ''})${skipped > 0 ? `; skipped ${stats.skipped.binary} binary, ${stats.skipped.large} over the size cap` : ''}`,
+    `${verdict}${baselined > 0 ? ` (${baselined} in the baseline)` : ''}: ${stats.files} ${result.mode === 'git' ? 'blobs' : 'files'}, ${(stats.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s${stats.workers > 0 ? `, ${stats.workers} workers` : ''})${skippedText(stats)}`,
   )
   if (fresh.length > 0)
     out.line(

@@ -1,4 +1,5 @@
 /** The only code that writes to the terminal: text, tables, JSON, errors, colours. */
+import { jsonText } from '../../lib/display.js'
 import type { HushError } from '../../lib/errors.js'
 
 export interface GlobalOptions {
@@ -64,7 +65,7 @@ export class Output {
 
   /** The one JSON document of --json. */
   document(doc: unknown): void {
-    if (this.json) this.streams.stdout.write(`${JSON.stringify(doc, null, 2)}\n`)
+    if (this.json) this.streams.stdout.write(`${jsonText(doc, 2)}\n`)
   }
 
   warn(text: string): void {

@@ -1,5 +1,6 @@
 /** SARIF 2.1.0 rendering of check and scan findings, for code-scanning dashboards. */
 import { relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { CheckResult } from '../../core/check/index.js'
 import { CODE_DESCRIPTIONS, FINDING_CODES } from '../../core/check/types.js'
 import { BUILTIN_RULES } from '../../core/scan/rules.js'
@@ -50,6 +51,11 @@ export function toSarif(result: CheckResult, root: string, version: string): obj
   })
 }
 
+/** A relative path as a URI reference: each segment percent-encoded (spaces, `#`, control characters). */
+function relativeUri(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/')
+}
+
 /** SARIF 2.1.0 rendering of scan findings (redacted previews and ids only). */
 export function scanSarif(findings: readonly ScanFinding[], root: string, version: string): object {
   const rules = [
@@ -59,7 +65,7 @@ export function scanSarif(findings: readonly ScanFinding[], root: string, versio
   const extra = [...new Set(findings.map((f) => f.rule))].filter((id) => !rules.some((r) => r.id === id))
   for (const id of extra) rules.push({ id, description: 'a rule from hush.yaml scan.rules' })
   return sarifLog(version, rules, {
-    originalUriBaseIds: { SRCROOT: { uri: `file://${root}/` } },
+    originalUriBaseIds: { SRCROOT: { uri: `${pathToFileURL(root).href.replace(/\/?$/, '/')}` } },
     results: findings.map((f) => ({
       ruleId: f.rule,
       ruleIndex: rules.findIndex((r) => r.id === f.rule),
@@ -69,7 +75,7 @@ export function scanSarif(findings: readonly ScanFinding[], root: string, versio
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
+            artifactLocation: { uri: relativeUri(f.file), uriBaseId: 'SRCROOT' },
             region: { startLine: f.line, startColumn: f.column },
           },
         },

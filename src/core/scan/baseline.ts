@@ -1,5 +1,6 @@
 /** A baseline: the ids (hashes) of accepted findings, so that only new ones fail. It holds no secret text. */
 
+import { displayPath } from '../../lib/display.js'
 import { HushError } from '../../lib/errors.js'
 import { readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 import type { ScanFinding } from './scan.js'
@@ -12,7 +13,7 @@ export async function readBaseline(file: string): Promise<Set<string>> {
     if (!Array.isArray(doc.ids)) throw new Error('no ids')
     return new Set(doc.ids.map(String))
   } catch {
-    throw new HushError('HUSH_E_INPUT', `${file} is not a hush scan baseline`, {
+    throw new HushError('HUSH_E_INPUT', `${displayPath(file)} is not a hush scan baseline`, {
       hint: 'write one with hush scan --baseline FILE --update-baseline',
     })
   }

@@ -1,5 +1,5 @@
 /** Turn raw offsets into lines and columns, drop `hush:allow` lines, and scan one file from disk. */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { type FileType, readRegularFile } from '../../lib/regular-file.js'
 import { type RawFinding, type Scanner, scanBuffer } from './engine.js'
 
 export interface LocatedFinding extends RawFinding {
@@ -34,33 +34,45 @@ export function isBinary(buf: Buffer): boolean {
   return buf.subarray(0, 1024).includes(0)
 }
 
+/** Why a file was not scanned: `special` is a FIFO, socket or device, never opened; links are not followed. */
+export type SkipReason = 'binary' | 'large' | 'unreadable' | 'special' | 'symlink'
+
 export type FileOutcome =
   | { readonly file: string; readonly bytes: number; readonly findings: LocatedFinding[] }
-  | { readonly file: string; readonly bytes: number; readonly skipped: 'binary' | 'large' | 'unreadable' }
+  | {
+      readonly file: string
+      readonly bytes: number
+      readonly skipped: SkipReason
+      /** what a `special` file is ("a FIFO") */
+      readonly type?: FileType
+    }
 
-export function scanFile(scanner: Scanner, file: string, maxSize: number): FileOutcome {
-  let fd: number
+/**
+ * Scan one file from disk. Only a regular file is opened: a FIFO (which would block the scan for
+ * ever), a socket or a device is skipped unopened, and so is a symbolic link unless
+ * `followSymlinks` (a path named on the command line), whose target must then be regular.
+ */
+export function scanFile(
+  scanner: Scanner,
+  file: string,
+  maxSize: number,
+  followSymlinks = false,
+): FileOutcome {
+  let read: ReturnType<typeof readRegularFile>
   try {
-    fd = openSync(file, 'r')
+    read = readRegularFile(file, { maxBytes: maxSize, followSymlinks })
   } catch {
     return { file, bytes: 0, skipped: 'unreadable' }
   }
-  try {
-    const stat = fstatSync(fd)
-    if (!stat.isFile()) return { file, bytes: 0, skipped: 'unreadable' }
-    const size = stat.size
-    if (size > maxSize) return { file, bytes: size, skipped: 'large' }
-    const buf = Buffer.allocUnsafe(size)
-    let read = 0
-    while (read < size) {
-      const n = readSync(fd, buf, read, size - read, read)
-      if (n === 0) break
-      read += n
-    }
-    const data = buf.subarray(0, read)
-    if (isBinary(data)) return { file, bytes: read, skipped: 'binary' }
-    return { file, bytes: read, findings: locate(data, scanBuffer(scanner, data)) }
-  } finally {
-    closeSync(fd)
+  if (read.status === 'absent') return { file, bytes: 0, skipped: 'unreadable' }
+  if (read.status === 'too-large') return { file, bytes: read.size, skipped: 'large' }
+  if (read.status === 'not-regular') {
+    if (read.type === 'a symbolic link') return { file, bytes: 0, skipped: 'symlink' }
+    // a directory: a submodule that git lists as one path
+    if (read.type === 'a directory') return { file, bytes: 0, skipped: 'unreadable' }
+    return { file, bytes: 0, skipped: 'special', type: read.type }
   }
+  const data = read.data
+  if (isBinary(data)) return { file, bytes: data.length, skipped: 'binary' }
+  return { file, bytes: data.length, findings: locate(data, scanBuffer(scanner, data)) }
 }

@@ -11,7 +11,8 @@ import { existsSync, promises as fs, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { HushError } from '../../lib/errors.js'
+import { displayPath } from '../../lib/display.js'
+import { HushError, ioError } from '../../lib/errors.js'
 import { compileLinearRegex, type LinearRegex } from '../../lib/linear-regex.js'
 import { buildScanner, type ScannerSpec, SMALL_SCAN_BYTES, scanBuffer } from './engine.js'
 import { historyBlobs, introducedBy, readBlobs, stagedAdditions } from './git-sources.js'
@@ -63,7 +64,16 @@ export interface ScanFinding {
 export interface ScanStats {
   readonly files: number
   readonly bytes: number
-  readonly skipped: { binary: number; large: number; unreadable: number }
+  /** `notRegular`: FIFOs, sockets and devices (never opened); `symlinks`: links met while walking (not followed) */
+  readonly skipped: {
+    binary: number
+    large: number
+    unreadable: number
+    notRegular: number
+    symlinks: number
+  }
+  /** each FIFO, socket or device skipped, with what it is */
+  readonly notRegular: { readonly file: string; readonly type: string }[]
   readonly ms: number
   readonly workers: number
 }
@@ -126,18 +136,35 @@ function inGitWorkTree(dir: string): boolean {
   )
 }
 
+/** Every path under `dir` but directories: FIFOs, sockets, devices and links too, which scanFile skips unopened. */
 async function walk(dir: string, out: string[]): Promise<void> {
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+    throw ioError('list', dir, err)
+  })
+  for (const entry of entries) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) {
-      if (entry.name !== '.git') await walk(path, out)
-    } else if (entry.isFile()) out.push(path)
+    if (!entry.isDirectory()) out.push(path)
+    else if (entry.name !== '.git') await walk(path, out)
+  }
+}
+
+/** Whether a path named on the command line is a directory (links followed); a missing one is a usage error. */
+function isDirectoryTarget(target: string): boolean {
+  try {
+    return statSync(target).isDirectory()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new HushError('HUSH_E_USAGE', `scan: ${displayPath(target)} does not exist`, {
+        hint: 'name files or directories that exist, or run hush scan without paths for the whole project',
+      })
+    throw ioError('look at', target, err)
   }
 }
 
 /** Files under `target` (a file or a directory): git's view (tracked + untracked, not ignored) unless noIgnore. */
 async function listFiles(target: string, noIgnore: boolean): Promise<string[]> {
-  if (!statSync(target).isDirectory()) return [target]
+  if (!isDirectoryTarget(target)) return [target]
   if (!noIgnore && inGitWorkTree(target)) {
     const r = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
       cwd: target,
@@ -166,6 +193,7 @@ function workerFile(): URL | undefined {
 async function scanInWorkers(
   spec: ScannerSpec,
   files: readonly string[],
+  explicit: readonly string[],
   count: number,
   maxSize: number,
   onBatch: (outcomes: FileOutcome[]) => void,
@@ -175,7 +203,7 @@ async function scanInWorkers(
   let next = 0
   await Promise.all(
     Array.from({ length: count }, async () => {
-      const worker = new Worker(file, { workerData: { spec, maxSize } })
+      const worker = new Worker(file, { workerData: { spec, maxSize, explicit } })
       let reply: { done: (o: FileOutcome[]) => void; fail: (e: Error) => void } | undefined
       worker.on('message', (o: FileOutcome[]) => reply?.done(o))
       worker.on('error', (e) => reply?.fail(e))
@@ -212,7 +240,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     (f.fingerprint !== undefined && allowIds.has(f.fingerprint)) ||
     allowPaths.some((re) => re.test(f.file))
   const findings: ScanFinding[] = []
-  const skipped = { binary: 0, large: 0, unreadable: 0 }
+  const skipped = { binary: 0, large: 0, unreadable: 0, notRegular: 0, symlinks: 0 }
+  const notRegular: { file: string; type: string }[] = []
   let files = 0
   let bytes = 0
   let workers = 0
@@ -267,14 +296,21 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     ]
       .filter((f) => !isExcluded(f))
       .filter((f) => !allowPaths.some((re) => re.test(rel(f))))
+    // a file named on the command line may be a link; its target must still be a regular file
+    const listed = new Set(list)
+    const explicit = targets.filter((t) => listed.has(t))
+    const followed = new Set(explicit)
     const collect = (outcomes: FileOutcome[]) => {
       for (const o of outcomes) {
         files++
-        if ('skipped' in o) skipped[o.skipped]++
-        else {
+        if (!('skipped' in o)) {
           bytes += o.bytes
           for (const f of o.findings) findings.push(finding(f, rel(o.file)))
-        }
+        } else if (o.skipped === 'special') {
+          skipped.notRegular++
+          notRegular.push({ file: rel(o.file), type: o.type ?? 'not a file' })
+        } else if (o.skipped === 'symlink') skipped.symlinks++
+        else skipped[o.skipped]++
       }
       options.progress?.(files, list.length, bytes)
     }
@@ -282,17 +318,28 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const big = list.length >= 256 && cores > 1 && workerFile() !== undefined
     if (big) {
       workers = Math.min(cores, Math.ceil(list.length / 128))
-      await scanInWorkers(spec, list, workers, maxSize, collect)
+      await scanInWorkers(spec, list, explicit, workers, maxSize, collect)
     } else {
       // a handful of small files: search directly rather than compile the automaton
       const small = list.length < 256 && list.reduce((sum, f) => sum + sizeOf(f), 0) < SMALL_SCAN_BYTES
       const scanner = buildScanner(spec, { small })
       for (let i = 0; i < list.length; i += 256)
-        collect(list.slice(i, i + 256).map((f) => scanFile(scanner, f, maxSize)))
+        collect(list.slice(i, i + 256).map((f) => scanFile(scanner, f, maxSize, followed.has(f))))
     }
   }
   const kept = findings
     .filter((f) => !allowed(f))
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
-  return { mode, findings: kept, stats: { files, bytes, skipped, ms: performance.now() - t0, workers } }
+  return {
+    mode,
+    findings: kept,
+    stats: {
+      files,
+      bytes,
+      skipped,
+      notRegular: notRegular.sort((a, b) => a.file.localeCompare(b.file)),
+      ms: performance.now() - t0,
+      workers,
+    },
+  }
 }

@@ -243,7 +243,7 @@ describe('the local store', () => {
     } catch (err) {
       error = err as HushError
     }
-    expect(error?.code).toBe('HUSH_E_IO')
+    expect(error?.code).toBe('HUSH_E_UNSAFE_PATH')
     expect(error?.message).toBe(
       `cannot read ${join(dir, 's', 'db_password')}: it is a FIFO, not a regular file`,
     )

@@ -202,7 +202,7 @@ describe('production detection', () => {
 
   it('NODE_ENV=Production and HUSH_ENV=prod turn on the production checks of loadSecrets', async () => {
     const w = world()
-    writeFileSync(join(w.secretsDir, 'empty_one'), '\n')
+    writeFileSync(join(w.secretsDir, 'empty_one'), 'changeme\n') // a placeholder: an error only in production
     for (const env of [{ NODE_ENV: 'Production' }, { HUSH_ENV: 'prod' }, { NODE_ENV: 'PRODUCTION' }]) {
       const options = {
         required: ['empty_one'],
@@ -210,7 +210,7 @@ describe('production detection', () => {
         cwd: w.dir,
         ...quiet,
       }
-      expect(itemsOf(() => loadSecretsSync(options))).toMatch(/^empty_one: empty \(from /)
+      expect(itemsOf(() => loadSecretsSync(options))).toMatch(/^empty_one: is a well-known default \(from /)
       await expect(loadSecrets(options)).rejects.toThrow("1 problem(s) with the application's secrets")
     }
     // outside production the same value is only a warning
@@ -221,6 +221,6 @@ describe('production detection', () => {
       cwd: w.dir,
       onWarning: (m) => warnings.push(m),
     })
-    expect(warnings[0]).toMatch(/^empty_one: empty/)
+    expect(warnings[0]).toMatch(/^empty_one: is a well-known default/)
   })
 })

@@ -1,5 +1,5 @@
 /** hush run as a container entrypoint would use it: env, files, redaction, signals, exit codes. */
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -24,6 +24,17 @@ async function project(): Promise<string> {
   return dir
 }
 const sh = (script: string) => ['run', '--', 'sh', '-c', script]
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '',
+  HUSH_ACTOR: 'tester',
+  NO_COLOR: '1',
+}
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode)
+    else child.on('close', done)
+  })
 
 describe('hush run', () => {
   it('injects every secret under its manifest env name and returns the exit code', async () => {
@@ -118,6 +129,67 @@ describe('hush run', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(forms.map(() => '[secret api_key]'))
     expect(r.stderr.trim()).toBe('[secret db_password]')
   })
+})
+
+describe('hush run, hostile conditions', () => {
+  it('--redact stops reading the command while its own reader stalls: memory stays bounded (200 MB through a stalled pipe)', async () => {
+    const dir = await project()
+    const size = 200_000_000
+    const hush = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--redact',
+        '--',
+        'sh',
+        '-c',
+        `echo "$API_KEY"; yes 0123456789abcdef | head -c ${size}; echo "$API_KEY"`,
+      ],
+      { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    // hush's own peak resident memory (not the command's), read until it exits
+    let peakKb = 0
+    const sample = () => {
+      const status = existsSync(`/proc/${hush.pid}/status`)
+        ? readFileSync(`/proc/${hush.pid}/status`, 'utf8')
+        : ''
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0))
+    }
+    const sampler = setInterval(() => {
+      try {
+        sample()
+      } catch {
+        // exited between the check and the read
+      }
+    }, 25)
+    let stderr = ''
+    hush.stderr.on('data', (d) => {
+      stderr += d
+    })
+    // the reader stalls: nothing reads hush's stdout for a while, however fast the command writes
+    hush.stdout.pause()
+    await new Promise((r) => setTimeout(r, 3000))
+    // then reads it all, checking that the value shows nowhere, also across chunk boundaries
+    let bytes = 0
+    let tail = ''
+    let leaked = false
+    hush.stdout.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+      const text = tail + chunk.toString('latin1')
+      leaked ||= text.includes(API)
+      tail = text.slice(-API.length)
+    })
+    hush.stdout.resume()
+    const code = await exited(hush)
+    clearInterval(sampler)
+    expect(code).toBe(0)
+    expect(bytes).toBe(size + 2 * '[secret api_key]\n'.length)
+    expect(leaked).toBe(false)
+    expect(stderr).not.toContain(API)
+    expect(peakKb).toBeGreaterThan(0)
+    expect(peakKb / 1024).toBeLessThan(150)
+  }, 180_000)
 })
 
 describe('hush run --from-files', () => {

@@ -1,7 +1,9 @@
 /**
  * Run the user's command the way an init shim should: stdin passed through,
  * signals forwarded, the child's exit code (or 128 + signal) returned, and
- * optionally its output sent through a redactor.
+ * optionally its output sent through a redactor — at the pace of whoever reads
+ * it: when the reader is slow, the child's pipe is paused, so hush holds at
+ * most a chunk or two of output whatever the child writes.
  */
 import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
@@ -19,8 +21,34 @@ export interface ChildOptions {
   readonly streams: { readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream }
 }
 
+/**
+ * Copy `from` through `redactor` to `to`, reading only as fast as `to` takes it. When `to` breaks
+ * (its reader went away), `from` is closed, so the child meets a closed pipe as it would in a shell.
+ */
+function relay(from: NodeJS.ReadableStream, redactor: Redactor, to: NodeJS.WritableStream): Promise<void> {
+  return new Promise((done) => {
+    let broken = false
+    const onError = () => {
+      broken = true
+      ;(from as NodeJS.ReadableStream & { destroy(): void }).destroy()
+    }
+    to.once('error', onError)
+    const write = (data: Buffer): boolean => broken || data.length === 0 || to.write(data)
+    from.on('data', (chunk: Buffer) => {
+      if (write(redactor.push(chunk))) return
+      from.pause()
+      to.once('drain', () => from.resume())
+    })
+    from.on('end', () => write(redactor.end()))
+    from.on('close', () => {
+      to.off('error', onError)
+      done()
+    })
+  })
+}
+
 export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((done, reject) => {
     const child = spawn(command, args, {
       env: options.env,
       cwd: options.cwd,
@@ -32,20 +60,11 @@ export function runChild(command: string, args: readonly string[], options: Chil
     const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const)
     for (const [signal, handler] of handlers) process.on(signal, handler)
     const pipes: Promise<void>[] = []
-    if (options.redact) {
-      const pipe = (from: NodeJS.ReadableStream, redactor: Redactor, to: NodeJS.WritableStream) =>
-        new Promise<void>((done) => {
-          from.on('data', (chunk: Buffer) => to.write(redactor.push(chunk)))
-          from.on('end', () => {
-            to.write(redactor.end())
-            done()
-          })
-        })
+    if (options.redact)
       pipes.push(
-        pipe(child.stdout!, options.redact.stdout, options.streams.stdout),
-        pipe(child.stderr!, options.redact.stderr, options.streams.stderr),
+        relay(child.stdout!, options.redact.stdout, options.streams.stdout),
+        relay(child.stderr!, options.redact.stderr, options.streams.stderr),
       )
-    }
     child.on('error', (err) => {
       for (const [signal, handler] of handlers) process.off(signal, handler)
       const code = (err as NodeJS.ErrnoException).code
@@ -60,7 +79,7 @@ export function runChild(command: string, args: readonly string[], options: Chil
     child.on('exit', async (code, signal) => {
       for (const [s, handler] of handlers) process.off(s, handler)
       await Promise.all(pipes)
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0))
+      done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0))
     })
   })
 }

@@ -1,6 +1,6 @@
 /** hush run as a container entrypoint would use it: env, files, redaction, signals, exit codes. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { encodingsOf } from '../../src/core/inject/redact.js'
@@ -190,6 +190,30 @@ describe('hush run, hostile conditions', () => {
     expect(peakKb).toBeGreaterThan(0)
     expect(peakKb / 1024).toBeLessThan(150)
   }, 180_000)
+
+  it('exits 127 for a command that does not exist and 126 for one that cannot be executed, naming it', async () => {
+    const dir = await project()
+    writeFileSync(join(dir, 'not-executable.sh'), 'echo hi\n')
+    writeFileSync(join(dir, 'bad-interpreter.sh'), '#!/nonexistent/interpreter\necho hi\n')
+    chmodSync(join(dir, 'bad-interpreter.sh'), 0o755)
+    mkdirSync(join(dir, 'a-directory'))
+    const cases: [string[], number, string][] = [
+      [['/nonexistent'], 127, 'command not found: /nonexistent'],
+      [['hush-test-no-such-command', 'arg'], 127, 'command not found: hush-test-no-such-command'],
+      [['--redact', '--', '/nonexistent'], 127, 'command not found: /nonexistent'],
+      [['--files', '--', '/nonexistent'], 127, 'command not found: /nonexistent'],
+      [['./not-executable.sh'], 126, 'cannot execute ./not-executable.sh: EACCES'],
+      [['./a-directory'], 126, 'cannot execute ./a-directory: EACCES'],
+      [['./bad-interpreter.sh'], 126, 'cannot execute ./bad-interpreter.sh: ENOENT'],
+    ]
+    for (const [args, code, message] of cases) {
+      const r = await hush(['run', ...(args[0]!.startsWith('--') ? args : ['--', ...args])], { cwd: dir })
+      expect([r.code, r.stdout], args.join(' ')).toEqual([code, ''])
+      expect(r.stderr).toContain(message)
+      expect(r.stderr).toMatch(/\nhint: /)
+      expect(r.stderr).not.toContain(API)
+    }
+  })
 })
 
 describe('hush run --from-files', () => {

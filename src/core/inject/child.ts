@@ -3,10 +3,13 @@
  * signals forwarded, the child's exit code (or 128 + signal) returned, and
  * optionally its output sent through a redactor — at the pace of whoever reads
  * it: when the reader is slow, the child's pipe is paused, so hush holds at
- * most a chunk or two of output whatever the child writes.
+ * most a chunk or two of output whatever the child writes. A command that
+ * cannot start exits as a shell would: 127 not found, 126 not executable.
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { constants } from 'node:os'
+import { resolve } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import type { Redactor } from './redact.js'
 
@@ -47,6 +50,26 @@ function relay(from: NodeJS.ReadableStream, redactor: Redactor, to: NodeJS.Writa
   })
 }
 
+/** The error for a command that could not start, with the shell's exit status for it. */
+function startError(command: string, cwd: string, err: NodeJS.ErrnoException): HushError {
+  const code = err.code ?? 'error'
+  // ENOENT for a file that exists: its #! interpreter is missing
+  if (code === 'ENOENT' && !(command.includes('/') && existsSync(resolve(cwd, command))))
+    return new HushError('HUSH_E_COMMAND_NOT_FOUND', `command not found: ${command}`, {
+      hint: command.includes('/') ? 'check the path' : 'check the command name and PATH',
+      cause: err,
+    })
+  if (['ENOENT', 'EACCES', 'EPERM', 'ENOEXEC', 'EISDIR'].includes(code))
+    return new HushError('HUSH_E_COMMAND_NOT_EXECUTABLE', `cannot execute ${command}: ${code}`, {
+      hint:
+        code === 'ENOENT'
+          ? 'its #! line names an interpreter that is not installed'
+          : 'check that it is a program or script with execute permission (chmod +x), not a directory',
+      cause: err,
+    })
+  return new HushError('HUSH_E_CHILD', `cannot run ${command}: ${code}`, { cause: err })
+}
+
 export function runChild(command: string, args: readonly string[], options: ChildOptions): Promise<number> {
   return new Promise((done, reject) => {
     const child = spawn(command, args, {
@@ -67,14 +90,7 @@ export function runChild(command: string, args: readonly string[], options: Chil
       )
     child.on('error', (err) => {
       for (const [signal, handler] of handlers) process.off(signal, handler)
-      const code = (err as NodeJS.ErrnoException).code
-      reject(
-        new HushError('HUSH_E_CHILD', `cannot run ${command}: ${code ?? 'error'}`, {
-          hint:
-            code === 'ENOENT' ? 'check the command name and PATH' : 'check that the command is executable',
-          cause: err,
-        }),
-      )
+      reject(startError(command, options.cwd ?? process.cwd(), err))
     })
     child.on('exit', async (code, signal) => {
       for (const [s, handler] of handlers) process.off(s, handler)

@@ -36,6 +36,38 @@ const exited = (child: ChildProcess) =>
     else child.on('close', done)
   })
 
+/** Start `hush run --files` with a command that records $HUSH_SECRETS_DIR and sleeps; resolves once it runs. */
+async function runWithFiles(dir: string): Promise<{ hush: ChildProcess; secretsDir: string }> {
+  const marker = join(dir, `secrets-dir-${Date.now()}-${Math.random()}.txt`)
+  // its own process group, so that the test can also stop the command when hush itself is SIGKILLed
+  const hush = spawn(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      '--files',
+      '--',
+      'sh',
+      '-c',
+      `echo "$HUSH_SECRETS_DIR" > ${marker}.tmp; mv ${marker}.tmp ${marker}; exec sleep 60`,
+    ],
+    { cwd: dir, env: ENV, detached: true, stdio: 'ignore' },
+  )
+  while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 20))
+  return { hush, secretsDir: readFileSync(marker, 'utf8').trim() }
+}
+
+/** SIGKILL hush (it cannot clean up), then stop the command it left running. */
+async function killHard(hush: ChildProcess): Promise<void> {
+  hush.kill('SIGKILL')
+  await exited(hush)
+  try {
+    process.kill(-hush.pid!, 'SIGKILL')
+  } catch {
+    // the group is gone already
+  }
+}
+
 describe('hush run', () => {
   it('injects every secret under its manifest env name and returns the exit code', async () => {
     const dir = await project()
@@ -214,6 +246,45 @@ describe('hush run, hostile conditions', () => {
       expect(r.stderr).not.toContain(API)
     }
   })
+
+  it('--files: the directory a SIGKILLed hush leaves behind is removed and reported by the next hush run, and by doctor', async () => {
+    const dir = await project()
+    const first = await runWithFiles(dir)
+    await killHard(first.hush)
+    // the finding: hush could not remove its directory of values
+    expect(readFileSync(join(first.secretsDir, 'api_key'), 'utf8') === API).toBe(true)
+    const next = await hush(sh('echo ran'), { cwd: dir })
+    expect(next.code).toBe(0)
+    expect(next.stdout).toBe('ran\n')
+    expect(next.stderr).toContain(
+      `removed ${first.secretsDir}: the --files directory of a hush run (pid ${first.hush.pid})`,
+    )
+    expect(existsSync(first.secretsDir)).toBe(false)
+
+    const second = await runWithFiles(dir)
+    await killHard(second.hush)
+    expect(existsSync(second.secretsDir)).toBe(true)
+    const doctor = await hush(['doctor'], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } })
+    expect(doctor.stdout).toContain(`run --files: removed ${second.secretsDir} (hush pid ${second.hush.pid})`)
+    expect(existsSync(second.secretsDir)).toBe(false)
+    for (const r of [next, doctor]) expect(r.stdout + r.stderr).not.toContain(API)
+  }, 60_000)
+
+  it('--files: the directory of a hush that is still running is left alone', async () => {
+    const dir = await project()
+    const live = await runWithFiles(dir)
+    try {
+      const other = await hush(sh('true'), { cwd: dir })
+      expect(other.stderr).not.toContain('removed')
+      const doctor = await hush(['doctor'], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } })
+      expect(doctor.stdout).not.toContain(live.secretsDir)
+      expect(existsSync(live.secretsDir)).toBe(true)
+    } finally {
+      live.hush.kill('SIGTERM')
+      await exited(live.hush)
+    }
+    expect(existsSync(live.secretsDir)).toBe(false)
+  }, 60_000)
 })
 
 describe('hush run --from-files', () => {

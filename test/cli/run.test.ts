@@ -223,6 +223,24 @@ describe('hush run, hostile conditions', () => {
     expect(peakKb / 1024).toBeLessThan(150)
   }, 180_000)
 
+  it('--redact: when its own reader goes away, the command gets SIGPIPE, as in a shell pipeline', async () => {
+    const dir = await project()
+    const pipeline = `"${process.execPath}" "${CLI}" run --redact -- sh -c 'exec yes "$API_KEY"' | head -c 100; status=\${PIPESTATUS[0]}; echo; echo "hush: $status"`
+    const shell = spawn('bash', ['-c', pipeline], { cwd: dir, env: ENV })
+    let stdout = ''
+    let stderr = ''
+    shell.stdout.on('data', (d) => {
+      stdout += d
+    })
+    shell.stderr.on('data', (d) => {
+      stderr += d
+    })
+    expect(await exited(shell)).toBe(0)
+    expect(stdout).toMatch(/^(\[secret api_key\]\n)+\[secret a.*\nhush: 141\n$/s)
+    expect(stderr).toBe('')
+    expect(stdout + stderr).not.toContain(API)
+  })
+
   it('exits 127 for a command that does not exist and 126 for one that cannot be executed, naming it', async () => {
     const dir = await project()
     writeFileSync(join(dir, 'not-executable.sh'), 'echo hi\n')

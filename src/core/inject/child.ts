@@ -26,17 +26,24 @@ export interface ChildOptions {
 
 /**
  * Copy `from` through `redactor` to `to`, reading only as fast as `to` takes it. When `to` breaks
- * (its reader went away), `from` is closed, so the child meets a closed pipe as it would in a shell.
+ * (its reader went away), `broken` runs and `from` is closed: the child then meets a broken pipe,
+ * as it would in a shell pipeline.
  */
-function relay(from: NodeJS.ReadableStream, redactor: Redactor, to: NodeJS.WritableStream): Promise<void> {
+function relay(
+  from: NodeJS.ReadableStream & { destroy(): void },
+  redactor: Redactor,
+  to: NodeJS.WritableStream,
+  broken: () => void,
+): Promise<void> {
   return new Promise((done) => {
-    let broken = false
+    let isBroken = false
     const onError = () => {
-      broken = true
-      ;(from as NodeJS.ReadableStream & { destroy(): void }).destroy()
+      isBroken = true
+      broken()
+      from.destroy()
     }
     to.once('error', onError)
-    const write = (data: Buffer): boolean => broken || data.length === 0 || to.write(data)
+    const write = (data: Buffer): boolean => isBroken || data.length === 0 || to.write(data)
     from.on('data', (chunk: Buffer) => {
       if (write(redactor.push(chunk))) return
       from.pause()
@@ -83,11 +90,14 @@ export function runChild(command: string, args: readonly string[], options: Chil
     const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const)
     for (const [signal, handler] of handlers) process.on(signal, handler)
     const pipes: Promise<void>[] = []
-    if (options.redact)
+    if (options.redact) {
+      // what a shell does to the writer of a pipe whose reader has gone: SIGPIPE
+      const brokenPipe = () => child.kill('SIGPIPE')
       pipes.push(
-        relay(child.stdout!, options.redact.stdout, options.streams.stdout),
-        relay(child.stderr!, options.redact.stderr, options.streams.stderr),
+        relay(child.stdout!, options.redact.stdout, options.streams.stdout, brokenPipe),
+        relay(child.stderr!, options.redact.stderr, options.streams.stderr, brokenPipe),
       )
+    }
     child.on('error', (err) => {
       for (const [signal, handler] of handlers) process.off(signal, handler)
       reject(startError(command, options.cwd ?? process.cwd(), err))

@@ -5,6 +5,7 @@
  * they name the secret and, at most, a short fingerprint.
  */
 import { displayPath } from './display.js'
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from './exit-codes.js'
 
 /** Stable error codes, their exit status, and what they mean. */
 export const ERROR_CODES = {
@@ -76,6 +77,11 @@ export const ERROR_CODES = {
     means: 'the Kubernetes API refused a request (credentials, RBAC, or the API server)',
   },
   HUSH_E_CHILD: { exit: 1, means: 'the command given to hush run could not be started' },
+  HUSH_E_COMMAND_NOT_FOUND: { exit: EXIT_NOT_FOUND, means: 'the command given to hush run was not found' },
+  HUSH_E_COMMAND_NOT_EXECUTABLE: {
+    exit: EXIT_NOT_EXECUTABLE,
+    means: 'the command given to hush run exists but cannot be executed',
+  },
   HUSH_E_INTERNAL: { exit: 1, means: 'a bug in hush' },
 } as const satisfies Record<string, { exit: number; means: string }>
 

@@ -14,6 +14,10 @@ export const EXIT_USAGE = 2
 export const EXIT_OVERDUE = 3
 /** Some of several operations failed: push to some of its targets, rotate of some of its secrets. */
 export const EXIT_PARTIAL = 4
+/** `hush run`: the command exists but cannot be executed (the shell's status for it). */
+export const EXIT_NOT_EXECUTABLE = 126
+/** `hush run`: the command was not found (the shell's status for it). */
+export const EXIT_NOT_FOUND = 127
 
 export type ExitCode =
   | typeof EXIT_OK
@@ -21,6 +25,8 @@ export type ExitCode =
   | typeof EXIT_USAGE
   | typeof EXIT_OVERDUE
   | typeof EXIT_PARTIAL
+  | typeof EXIT_NOT_EXECUTABLE
+  | typeof EXIT_NOT_FOUND
 
 /** Every exit status and what it means, in order; `hush --help` prints this. */
 export const EXIT_CODES: readonly { readonly code: ExitCode; readonly means: string }[] = [
@@ -29,6 +35,8 @@ export const EXIT_CODES: readonly { readonly code: ExitCode; readonly means: str
   { code: EXIT_USAGE, means: 'usage or manifest error' },
   { code: EXIT_OVERDUE, means: 'status --check found overdue secrets or failed / stuck rotation jobs' },
   { code: EXIT_PARTIAL, means: 'some of several operations failed (push to some targets, rotate a b)' },
+  { code: EXIT_NOT_EXECUTABLE, means: 'run: the command exists but cannot be executed' },
+  { code: EXIT_NOT_FOUND, means: 'run: the command was not found' },
 ]
 
 /** The table for help text, one indented `code  meaning` line per status. */

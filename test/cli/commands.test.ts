@@ -175,7 +175,7 @@ describe('hush --help', () => {
     const r = await hush(['--help'], { cwd: tmpProject(manifest) })
     expect(r.code).toBe(0)
     const table = r.stdout.slice(r.stdout.indexOf('Exit codes:'))
-    expect(EXIT_CODES.map((e) => e.code)).toEqual([0, 1, 2, 3, 4])
+    expect(EXIT_CODES.map((e) => e.code)).toEqual([0, 1, 2, 3, 4, 126, 127])
     for (const e of EXIT_CODES) expect(table).toContain(`\n  ${e.code}  ${e.means}\n`)
   })
 })

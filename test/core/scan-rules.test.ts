@@ -94,6 +94,14 @@ describe('known values', () => {
   const s = buildScanner({ rules: [], known })
   const enc = (text: string) => scanBuffer(s, Buffer.from(text)).map((f) => f.encoding)
   const b = Buffer.from(value)
+  /** `text` with the characters `which` matches written as \uXXXX, one per UTF-16 unit */
+  const uEscaped = (text: string, which: RegExp) =>
+    text.replace(which, (c) =>
+      c
+        .split('')
+        .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        .join(''),
+    )
 
   it.each([
     ['raw', `x=${value}`],
@@ -103,6 +111,10 @@ describe('known values', () => {
     ['hex', `x=${b.toString('hex')}`],
     ['hex', `x=${b.toString('hex').toUpperCase()}`],
     ['json', `{"x":${JSON.stringify(value)}}`],
+    ['url', `x=${encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`],
+    ['url', `x=${new URLSearchParams({ v: value }).toString().slice(2)}`],
+    ['json', `{"x":"${uEscaped(JSON.stringify(value).slice(1, -1), /[\u0080-\uffff]/g)}"}`],
+    ['json', `{"x":"${uEscaped(value, /./gsu)}"}`],
   ])('finds the %s form', (encoding, text) => {
     expect(enc(text)).toContain(encoding)
   })

@@ -1,5 +1,5 @@
 import { runChild } from '../../core/inject/child.js'
-import type { SecretsDir } from '../../core/inject/files-dir.js'
+import { removeStaleSecretsDirs, type SecretsDir, writeSecretsDir } from '../../core/inject/files-dir.js'
 import { Redactor } from '../../core/inject/redact.js'
 import { runValues } from '../../core/inject/values.js'
 import { defaultEnvironment } from '../../lib/environment.js'
@@ -17,6 +17,10 @@ export async function run(ctx: Ctx, command: string[], flags: RunFlags): Promise
   const [cmd, ...args] = command
   if (!cmd) throw new HushError('HUSH_E_USAGE', 'no command to run', { hint: 'hush run -- node server.js' })
   const world = worldOf(ctx)
+  for (const stale of removeStaleSecretsDirs())
+    ctx.out.warn(
+      `removed ${stale.path}: the --files directory of a hush run (pid ${stale.pid}) that was killed`,
+    )
   const only = flags.only
     ?.split(',')
     .map((s) => s.trim())
@@ -34,7 +38,6 @@ export async function run(ctx: Ctx, command: string[], flags: RunFlags): Promise
     const values = await runValues(world.cwd, defaultEnvironment(ctx.opts.env, world.env), only)
     secrets = values.map((v) => ({ name: v.entry, value: v.value }))
     if (flags.files) {
-      const { writeSecretsDir } = await import('../../core/inject/files-dir.js')
       dir = await writeSecretsDir(values)
       Object.assign(env, dir.env)
     } else for (const v of values) env[v.envName] = v.value

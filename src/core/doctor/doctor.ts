@@ -10,6 +10,7 @@ import { HushError } from '../../lib/errors.js'
 import { gitRoot, ignoredPaths } from '../../lib/git.js'
 import { permissionProblems } from '../check/files.js'
 import { distribute } from '../distribute/distribute.js'
+import { removeStaleSecretsDirs } from '../inject/files-dir.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
@@ -110,6 +111,19 @@ async function storeProbes(project: Project): Promise<Probe[]> {
     }
   }
   return probes
+}
+
+/** `hush run --files` directories left behind by a killed hush: removed, and reported. */
+function staleRunDirProbe(): Probe {
+  const removed = removeStaleSecretsDirs()
+  return removed.length === 0
+    ? { check: 'run --files', status: 'ok', message: 'no directory left behind by a killed hush run' }
+    : {
+        check: 'run --files',
+        status: 'warn',
+        message: `removed ${removed.map((r) => `${r.path} (hush pid ${r.pid})`).join(', ')}`,
+        hint: 'a hush run --files that is SIGKILLed cannot remove its directory of values; the next hush run or doctor does',
+      }
 }
 
 async function composeProbes(root: string): Promise<Probe[]> {
@@ -218,6 +232,7 @@ export async function doctor(project: Project): Promise<Probe[]> {
   ]
   for (const w of project.manifest.warnings) probes.push({ check: 'manifest', status: 'warn', message: w })
   probes.push(...(await storeProbes(project)))
+  probes.push(staleRunDirProbe())
   probes.push(...(await mirrorProbes(project)))
   probes.push(...(await composeProbes(project.manifest.root)))
   probes.push(...(await dockerProbes(project)))

@@ -21,6 +21,8 @@ export interface CompiledAutomaton {
   readonly outNext: Int32Array
   /** length of each pattern in bytes */
   readonly patternLength: Int32Array
+  /** per state (row offset / (classes + 1)): the length of the pattern prefix it stands for */
+  readonly depth: Int32Array
 }
 
 const fold = (b: number) => (b >= 0x41 && b <= 0x5a ? b + 32 : b)
@@ -42,6 +44,7 @@ export function compileAutomaton(patterns: readonly Uint8Array[]): CompiledAutom
   // the trie
   const children: Map<number, number>[] = [new Map()]
   const outputs: number[][] = [[]]
+  const depth: number[] = [0]
   patterns.forEach((p, id) => {
     let s = 0
     for (const b of p) {
@@ -51,6 +54,7 @@ export function compileAutomaton(patterns: readonly Uint8Array[]): CompiledAutom
         next = children.length
         children.push(new Map())
         outputs.push([])
+        depth.push(depth[s]! + 1)
         children[s]!.set(c, next)
       }
       s = next
@@ -113,19 +117,22 @@ export function compileAutomaton(patterns: readonly Uint8Array[]): CompiledAutom
     outPattern: Int32Array.from(outPattern),
     outNext: Int32Array.from(outNext),
     patternLength: Int32Array.from(patterns.map((p) => p.length)),
+    depth: Int32Array.from(depth),
   }
 }
 
 /**
  * Run the automaton over `buf`, calling `hit(patternId, end)` for every
- * occurrence (`end` is the offset just past its last byte).
+ * occurrence (`end` is the offset just past its last byte). Returns how many
+ * trailing bytes of `buf` could be the start of a pattern (case folded), which
+ * a stream must hold back until more input arrives.
  */
 export function runAutomaton(
   a: CompiledAutomaton,
   buf: Uint8Array,
   hit: (pattern: number, end: number) => void,
-): void {
-  const { classOf, classes, delta, outPattern, outNext } = a
+): number {
+  const { classOf, classes, delta, outPattern, outNext, depth } = a
   let s = 0
   for (let i = 0; i < buf.length; i++) {
     s = delta[s + classOf[buf[i]!]!]!
@@ -134,4 +141,5 @@ export function runAutomaton(
       for (let o = delta[s + classes]!; o !== -1; o = outNext[o]!) hit(outPattern[o]!, i + 1)
     }
   }
+  return depth[s / (classes + 1)]!
 }

@@ -22,7 +22,7 @@ interface ProcStat {
 }
 
 /** /proc/<pid>/stat, or undefined when it cannot be read (no such process, no /proc). */
-function procStat(pid: number): ProcStat | undefined {
+export function procStat(pid: number): ProcStat | undefined {
   let text: string
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8')

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { procStat } from '../../src/lib/process-owner.js'
 import { CLI, hush, tmpProject } from '../helpers/project.js'
 
 const manifest = `version: 1
@@ -20,14 +21,7 @@ afterEach(() => {
   for (const p of parents.splice(0)) p.kill('SIGKILL')
 })
 
-const stateOf = (pid: number) => {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0]
-  } catch {
-    return undefined
-  }
-}
+const stateOf = (pid: number) => procStat(pid)?.state
 
 describe.runIf(existsSync('/proc/self/stat'))('hush rotate: a SIGKILLed owner nobody reaps', () => {
   it('--resume takes over the lock of the zombie and finishes the job', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { acquireLock } from '../../src/lib/lock.js'
-import { currentOwner, formatOwner, ownerAlive, parseOwner } from '../../src/lib/process-owner.js'
+import { currentOwner, formatOwner, ownerAlive, parseOwner, procStat } from '../../src/lib/process-owner.js'
 
 const hasProc = existsSync('/proc/self/stat')
 const children: ChildProcess[] = []
@@ -20,14 +20,7 @@ function lockPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'hush-lock-')), 'lock')
 }
 
-const stateOf = (pid: number) => {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0]
-  } catch {
-    return undefined
-  }
-}
+const stateOf = (pid: number) => procStat(pid)?.state
 
 /**
  * A zombie: a short `sleep` backgrounded by a shell that then becomes `sleep 60`, which never
@@ -53,8 +46,7 @@ async function liveOwner(): Promise<{ pid: number; start: string; boot: string }
   const child = spawn('sleep', ['60'], { stdio: 'ignore' })
   children.push(child)
   await new Promise((r) => child.once('spawn', r))
-  const text = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
-  const start = text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!
+  const start = procStat(child.pid!)!.start
   return { pid: child.pid!, start, boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() }
 }
 

@@ -122,11 +122,15 @@ describe('seal: the bundle', () => {
     expect(b.entries.find((e) => e.name === 'db_user')).toMatchObject({ value: 'app', version: 1 })
   })
 
-  it('refuses to seal for nobody: no recipients and no passphrase is a usage error', async () => {
+  it('refuses to seal for nobody: no recipients and no passphrase (or an empty one) is an error', async () => {
     const { dev } = await sealed()
     await expect(seal(dev, { recipients: [] })).rejects.toMatchObject({
       code: 'HUSH_E_USAGE',
       message: 'no recipients to seal for',
+    })
+    // the library refuses an empty passphrase too, not only the CLI's prompt
+    await expect(seal(dev, { recipients: [], passphrase: '' })).rejects.toMatchObject({
+      code: 'HUSH_E_INPUT',
     })
   })
 })

@@ -58,6 +58,10 @@ export async function seal(
     throw new HushError('HUSH_E_USAGE', 'no recipients to seal for', {
       hint: 'pass -r age1… or -R FILE, list seal.recipients in hush.yaml, or use --passphrase; hush keygen makes a key',
     })
+  if (options.passphrase === '')
+    throw new HushError('HUSH_E_INPUT', 'an empty passphrase protects nothing', {
+      hint: 'use a long passphrase, or age recipients (hush keygen)',
+    })
   const unsigned = await bundleOf(project)
   const bundle = signingKey ? signBundle(unsigned, signingKey) : unsigned
   return { bytes: await encrypt(renderBundle(bundle), options), bundle }

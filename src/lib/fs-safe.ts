@@ -66,28 +66,40 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** A temp name beside `path`: pid + sequence is unique among live writers (a leftover is a dead process's). */
+function tempNameFor(path: string): string {
+  return join(dirname(path), `${TEMP_PREFIX}${basename(path)}.${process.pid}.${++tempSeq}`)
+}
+
+/** Write `data` to the fresh file `temp` with exactly `mode` (the umask may clear bits), fsynced when `sync`. */
+async function writeTemp(
+  temp: string,
+  data: string | Uint8Array,
+  mode: number,
+  sync: boolean,
+): Promise<void> {
+  await fs.rm(temp, { force: true })
+  const handle = await fs.open(temp, 'wx', mode)
+  try {
+    await handle.chmod(mode) // never widen beyond mode
+    await handle.writeFile(data)
+    if (sync) await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Write `data` to `path` atomically with mode 0600 (or `mode`). The parent directory must exist. */
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
   options: { mode?: number; syncDir?: boolean } = {},
 ): Promise<void> {
-  const dir = dirname(path)
-  // pid + sequence is unique among live writers; a leftover with our name is from a dead process with our pid
-  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${process.pid}.${++tempSeq}`)
-  const mode = options.mode ?? FILE_MODE
+  const temp = tempNameFor(path)
   try {
-    await fs.rm(temp, { force: true })
-    const handle = await fs.open(temp, 'wx', mode)
-    try {
-      await handle.chmod(mode) // the umask may have cleared bits we asked for; never widen beyond mode
-      await handle.writeFile(data)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    await writeTemp(temp, data, options.mode ?? FILE_MODE, true)
     await fs.rename(temp, path)
-    if (options.syncDir !== false) await fsyncDir(dir)
+    if (options.syncDir !== false) await fsyncDir(dirname(path))
   } catch (err) {
     await fs.rm(temp, { force: true }).catch(() => {})
     throw ioError('write', path, err)
@@ -95,30 +107,40 @@ export async function writeFileAtomic(
 }
 
 /**
- * Create `path` atomically with mode 0600 unless it exists: the content is written and fsynced under a
- * temp name, then hard-linked into place, which fails when another process created `path` first.
- * Returns false (and leaves the existing file alone) in that case.
+ * Create `path` with mode 0600 unless it exists, content and all in one step: the content is
+ * written under a temp name, then hard-linked into place, which fails when another process created
+ * `path` first, so no reader ever sees it empty. Returns false (and leaves the existing file alone)
+ * in that case. `durable: false` skips the fsyncs (a lock file need not survive a crash). On a file
+ * system without hard links it creates exclusively, then writes.
  */
-export async function createFileAtomic(path: string, data: string | Uint8Array): Promise<boolean> {
-  const dir = dirname(path)
-  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}.${process.pid}.${++tempSeq}`)
+export async function createFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<boolean> {
+  const durable = options.durable !== false
+  const temp = tempNameFor(path)
   try {
-    await fs.rm(temp, { force: true })
-    const handle = await fs.open(temp, 'wx', FILE_MODE)
-    try {
-      await handle.chmod(FILE_MODE)
-      await handle.writeFile(data)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    await writeTemp(temp, data, FILE_MODE, durable)
     try {
       await fs.link(temp, path)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-      throw err
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') return false
+      if (code !== 'EPERM' && code !== 'ENOTSUP') throw err
+      const handle = await fs.open(path, 'wx', FILE_MODE).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined
+        throw e
+      })
+      if (!handle) return false
+      try {
+        await handle.writeFile(data)
+        if (durable) await handle.sync()
+      } finally {
+        await handle.close()
+      }
     }
-    await fsyncDir(dir)
+    if (durable) await fsyncDir(dirname(path))
     return true
   } catch (err) {
     throw ioError('create', path, err)

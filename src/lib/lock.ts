@@ -3,38 +3,11 @@
  * whose owner is dead — gone, a zombie, or its pid now another process — is taken over.
  */
 import { promises as fs } from 'node:fs'
-import { HushError, ioError } from './errors.js'
+import { HushError } from './errors.js'
+import { createFileAtomic } from './fs-safe.js'
 import { currentOwner, formatOwner, ownerAlive, parseOwner } from './process-owner.js'
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code
-
-/**
- * Create the lock with its content in one step: write a private file, then link it to the lock's
- * name (link fails when the name exists), so no reader ever sees a lock without an owner in it.
- */
-async function create(path: string, content: string): Promise<boolean> {
-  const temp = `${path}.${process.pid}.tmp`
-  await fs.rm(temp, { force: true }) // one left by a killed process of the same pid
-  await fs.writeFile(temp, content, { mode: 0o600, flag: 'wx' })
-  try {
-    await fs.link(temp, path)
-    return true
-  } catch (err) {
-    if (code(err) === 'EEXIST') return false
-    if (code(err) !== 'EPERM' && code(err) !== 'ENOTSUP') throw err
-    // a file system without hard links: create exclusively, then write
-    const handle = await fs.open(path, 'wx', 0o600).catch((e: unknown) => {
-      if (code(e) === 'EEXIST') return undefined
-      throw e
-    })
-    if (!handle) return false
-    await handle.writeFile(content)
-    await handle.close()
-    return true
-  } finally {
-    await fs.rm(temp, { force: true })
-  }
-}
 
 /**
  * Move a dead owner's lock aside. Another process may have taken it over in the meantime: what
@@ -57,11 +30,8 @@ async function takeOver(path: string, judged: string): Promise<void> {
 export async function acquireLock(path: string): Promise<() => Promise<void>> {
   const mine = formatOwner(currentOwner())
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      if (await create(path, mine)) return () => fs.rm(path, { force: true })
-    } catch (err) {
-      throw ioError('create lock', path, err)
-    }
+    // created with its owner in it, so no reader ever sees a lock without one
+    if (await createFileAtomic(path, mine, { durable: false })) return () => fs.rm(path, { force: true })
     const text = await fs.readFile(path, 'utf8').catch(() => undefined)
     if (text === undefined) continue // released meanwhile
     const owner = parseOwner(text)

@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve as resolvePath } from 'node:path'
 import { displayPath } from '../lib/display.js'
 import { parseDotenv, toRecord } from '../lib/dotenv-format.js'
 import { defaultEnvironment } from '../lib/environment.js'
-import { readValueFile } from '../lib/fs-safe.js'
+import { MAX_VALUE_BYTES, readValueFile } from '../lib/fs-safe.js'
 import { envNameOf } from '../lib/names.js'
 import { stripOneNewline } from '../lib/newline.js'
 import { presentValue } from '../lib/present.js'
@@ -18,7 +18,7 @@ import { type FoundIndex, findRuntimeIndex } from '../lib/runtime-index.js'
 export type Env = Readonly<Record<string, string | undefined>>
 
 /** The largest secret file the runtime reads unless told otherwise (`maxFileBytes`). */
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+export const DEFAULT_MAX_FILE_BYTES = MAX_VALUE_BYTES // one bound for a value, in a store or a mount
 
 export interface Found {
   readonly source: string

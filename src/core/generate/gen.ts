@@ -3,7 +3,6 @@
  * environment. Never overwrites a value without `force`, except derived values
  * (recomputed when an input changed) and fixed values (the manifest is their source).
  */
-import { createPublicKey } from 'node:crypto'
 import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
 import type { SecretSource, WriteEntry } from '../../stores/types.js'
@@ -13,7 +12,7 @@ import { ownerOfEntry } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { derivedValue, missingInputs } from './derive.js'
-import { generate } from './generators.js'
+import { generate, publicPemOf } from './generators.js'
 
 export type GenAction = 'create' | 'regenerate' | 'update' | 'keep' | 'needs-input' | 'optional' | 'blocked'
 
@@ -171,6 +170,5 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
 
 /** The public half of a key pair: the generator's, or recomputed from the stored private key. */
 function publicKeyOf(privatePem: string, generated: string | undefined): string {
-  if (generated) return generated
-  return createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString().trimEnd()
+  return generated || publicPemOf(privatePem)
 }

@@ -1,5 +1,5 @@
 /** Value generators: every byte comes from the OS CSPRNG (or an injected source in tests). */
-import { generateKeyPairSync, randomUUID } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto'
 import { type ByteSource, osRandom, randomString } from '../../lib/random.js'
 import type { GeneratorSpec } from '../manifest/types.js'
 
@@ -7,6 +7,11 @@ import type { GeneratorSpec } from '../manifest/types.js'
 export interface Generated {
   readonly value: string
   readonly publicKey?: string
+}
+
+/** The public half (SPKI PEM) of a private key in PEM form: what a key pair's `.pub` entry holds. */
+export function publicPemOf(privatePem: string): string {
+  return createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString().trimEnd()
 }
 
 export function generate(spec: GeneratorSpec, source: ByteSource = osRandom): Generated {

@@ -4,12 +4,12 @@
  * equal hush.yaml's, derived values and public halves are recomputed (never taken from the bundle),
  * patterns hold and every key ring stays consistent. Violations name the entry, never a value.
  */
-import { createPublicKey } from 'node:crypto'
 import { mapLimit } from '../../lib/concurrency.js'
 import type { ErrorItem } from '../../lib/errors.js'
 import type { Bundle, BundleEntry } from '../../lib/sealed-bundle.js'
 import type { SecretSource, WriteEntry } from '../../stores/types.js'
 import { derivedValue, inputEntry, missingInputs } from '../generate/derive.js'
+import { publicPemOf } from '../generate/generators.js'
 import { isKeyring, type Member, membersOf } from '../manifest/members.js'
 import type { Manifest, SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
@@ -159,7 +159,7 @@ function recomputePublicHalves(
     }
     let publicKey: string
     try {
-      publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString().trimEnd()
+      publicKey = publicPemOf(privateKey)
     } catch {
       bad(owner, 'is not a private key in PEM form')
       continue

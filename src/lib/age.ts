@@ -62,15 +62,21 @@ export function findIdentities(
   for (const f of files) out.push(...fromText(readFileSync(f, 'utf8')))
   if (env.HUSH_AGE_KEY) out.push(...fromText(env.HUSH_AGE_KEY))
   if (env.HUSH_AGE_KEY_FILE) out.push(...fromText(readFileSync(env.HUSH_AGE_KEY_FILE, 'utf8')))
-  const home = env.HOME ? join(env.HOME, '.config', 'hush', 'keys.txt') : undefined
+  const home = homeKeyFile(env)
   if (out.length === 0 && home && existsSync(home)) out.push(...fromText(readFileSync(home, 'utf8')))
   return out
 }
 
+/** `~/.config/hush/keys.txt`, where hush keygen keeps your identity; undefined without HOME. */
+export function homeKeyFile(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env.HOME ? join(env.HOME, '.config', 'hush', 'keys.txt') : undefined
+}
+
 export function defaultKeyFile(env: Readonly<Record<string, string | undefined>>): string {
-  if (!env.HOME)
+  const file = homeKeyFile(env)
+  if (!file)
     throw new HushError('HUSH_E_USAGE', 'HOME is not set', { hint: 'give the key file with -o FILE' })
-  return join(env.HOME, '.config', 'hush', 'keys.txt')
+  return file
 }
 
 export interface EncryptOptions {

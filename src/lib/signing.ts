@@ -14,6 +14,7 @@ import {
 } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, extname, join } from 'node:path'
+import { homeKeyFile } from './age.js'
 import { HushError, ioError } from './errors.js'
 
 export const SIGNER_PREFIX = 'hush-ed25519:'
@@ -82,10 +83,7 @@ export function findSigningKey(env: Readonly<Record<string, string | undefined>>
   if (env.HUSH_SIGNING_KEY) return parseSigningKey(env.HUSH_SIGNING_KEY, 'HUSH_SIGNING_KEY')
   if (env.HUSH_SIGNING_KEY_FILE)
     return parseSigningKey(readKeyFile(env.HUSH_SIGNING_KEY_FILE), env.HUSH_SIGNING_KEY_FILE)
-  const beside = [
-    env.HUSH_AGE_KEY_FILE,
-    env.HOME ? join(env.HOME, '.config', 'hush', 'keys.txt') : undefined,
-  ].flatMap((f) => (f ? [signingKeyFileFor(f)] : []))
+  const beside = [env.HUSH_AGE_KEY_FILE, homeKeyFile(env)].flatMap((f) => (f ? [signingKeyFileFor(f)] : []))
   const file = beside.find((f) => existsSync(f))
   return file ? parseSigningKey(readKeyFile(file), file) : undefined
 }

@@ -64,6 +64,9 @@ export function normalizeGenerator(
   return { kind, size, charset }
 }
 
+/** How long a rotation keeps the previous value for `hush rollback` unless `retain:` says otherwise. */
+export const DEFAULT_RETAIN = '30d'
+
 function normalizeRotation(
   raw: RawSecret['rotate'],
   defaultEvery: string | undefined,
@@ -81,6 +84,8 @@ function normalizeRotation(
     ...(every ? { every, everyMs: durationMs(every) } : {}),
     ...(obj.grace ? { grace: obj.grace, graceMs: durationMs(obj.grace) } : {}),
     ...(obj.via ? { via: obj.via } : {}),
+    ...(obj.consumers ? { consumers: obj.consumers } : {}),
+    retainMs: durationMs(obj.retain ?? DEFAULT_RETAIN),
   }
 }
 

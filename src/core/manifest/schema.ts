@@ -85,6 +85,15 @@ const rotateObject = z.strictObject({
     .boolean()
     .optional()
     .describe('keyring: also keep <name> as a copy of the primary (default true)'),
+  consumers: z
+    .enum(['restart'])
+    .optional()
+    .describe(
+      'how consumers learn a new value when no rotator or key ring does: restart (the services in services: restart; only the application holds the value)',
+    ),
+  retain: duration
+    .optional()
+    .describe('how long the previous value is kept in .hush/history for hush rollback (default 30d)'),
 })
 
 const secret = z

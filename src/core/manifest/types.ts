@@ -20,6 +20,10 @@ export interface RotationPolicy {
   readonly graceMs?: number
   readonly via?: string
   readonly mirror: boolean
+  /** `restart`: only the application holds the value, so restarting its services is enough */
+  readonly consumers?: 'restart'
+  /** how long the previous value stays in .hush/history for `hush rollback` */
+  readonly retainMs: number
 }
 
 export type SecretSpec = {

@@ -36,6 +36,7 @@ const spec = (
   rotation: {
     strategy,
     mirror: extra.mirror ?? true,
+    retainMs: 0,
     ...(extra.graceMs !== undefined ? { graceMs: extra.graceMs } : {}),
   },
 })

@@ -117,6 +117,21 @@ No command prints a secret value unless asked with get --reveal.`,
     )
 
   program
+    .command('rollback')
+    .argument('<name...>', 'the secrets to roll back')
+    .description(
+      'put back the value the last rotation replaced, everywhere it wrote (stores, mirrors, swarm services, the server through its rotator), through the same crash-safe steps; audited',
+    )
+    .option('--allow-downtime', 'roll back where consumers cannot be kept working (see hush rotate)')
+    .addHelpText(
+      'after',
+      '\nThe replaced value is kept in .hush/history/ for rotate.retain (default 30d).\nExamples:\n  hush rollback postgres_password\n  hush rollback session_key -e production',
+    )
+    .action((names: string[], flags) =>
+      setAction(async (c) => (await import('./commands/rollback.js')).run(c, names, flags)),
+    )
+
+  program
     .command('export')
     .argument('<format>', 'compose, k8s, kustomize or external-secrets')
     .description(

@@ -19,7 +19,7 @@ environments: { development: { path: s }, staging: { path: s2 } }
 secrets:
   api_token: { provide: true }
   session_key: { generate: base64:32 }
-  pw: { generate: password:24, rotate: 90d }
+  pw: { generate: password:24, rotate: { every: 90d, consumers: restart } }
 `
 
 /** Every file under `dir`, as text. */

@@ -24,6 +24,7 @@ environments:
   aws_prod: { store: aws, region: eu-west-1, endpoint: ${aws.endpoint}, prefix: ${prefix} }
 secrets:
   session_key: { generate: base64:32 }
+  # no database server runs here: rotating db_password needs --allow-downtime (its URL names a server)
   db_password: { generate: password:24, rotate: 30d }
   database_url: { derive: "postgres://app:{{db_password | url}}@db/app" }
 `)
@@ -40,7 +41,7 @@ describe('an aws environment (Secrets Manager API fixture, real SDK)', () => {
     const [first] = Object.keys(aws.stagesOf(id))
     const old = (await run('get', 'db_password', '-e', 'aws_prod', '--reveal')).stdout
     // stop right after DISTRIBUTED is journaled: the new value waits as AWSPENDING, the old one is current
-    const cut = await hush(['rotate', 'db_password', '-e', 'aws_prod'], {
+    const cut = await hush(['rotate', 'db_password', '--allow-downtime', '-e', 'aws_prod'], {
       cwd: dir,
       env: {
         AWS_ACCESS_KEY_ID: 'AKIDFIXTURE',

@@ -111,6 +111,7 @@ environments:
 secrets:
   db_user: { value: app }
   session_key: { generate: base64:32 }
+  # no database server runs here: rotating db_password needs --allow-downtime (its URL names a server)
   db_password: { generate: password:24, rotate: 30d }
   database_url: { derive: "postgres://{{db_user}}:{{db_password | url}}@db/app" }
   jwt_secret: { generate: base64:32, rotate: { strategy: keyring } }
@@ -161,7 +162,7 @@ secrets:
       const { run, versions } = setup()
       expect((await run('gen', '-q', '-e', 'cloud')).code).toBe(0)
       const old = (await run('get', 'db_password', '-e', 'cloud', '--reveal')).stdout
-      const r = await run('rotate', 'db_password', '-e', 'cloud')
+      const r = await run('rotate', 'db_password', '--allow-downtime', '-e', 'cloud')
       expect(r.code, r.stderr).toBe(0)
       expect(versions('db_password')).toBe(2)
       expect(versions('database_url')).toBe(2)

@@ -25,7 +25,7 @@ environments:
   cluster: { store: k8s, namespace: apps }
 secrets:
   session_key: { generate: base64:32 }
-  db_password: { generate: password:24 }
+  db_password: { generate: password:24, rotate: { consumers: restart } }
 `)
     kube.addDeployment('apps', 'web', {
       containers: [{ name: 'web' }],

@@ -14,7 +14,7 @@ const manifest = `version: 1
 project: rot
 environments: { development: { path: s } }
 secrets:
-  pw: { generate: password:24, rotate: 90d }
+  pw: { generate: password:24, rotate: { every: 90d, consumers: restart } }
 `
 const parents: ChildProcess[] = []
 afterEach(() => {

@@ -16,7 +16,7 @@ project: rot
 environments: { development: { path: s } }
 secrets:
   jwt_secret: { generate: base64:32, rotate: { every: 30d, strategy: keyring, grace: 7d } }
-  pw: { generate: password:24, rotate: 90d }
+  pw: { generate: password:24, rotate: { every: 90d, consumers: restart } }
   url: { derive: "redis://:{{pw}}@cache" }
 `
 const STEPS = ['PLANNED', 'GENERATED', 'APPLIED', 'VERIFIED', 'DISTRIBUTED', 'PROMOTED', 'GRACE'] as const

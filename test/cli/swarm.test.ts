@@ -30,6 +30,7 @@ environments:
   production: { store: swarm, converge_timeout: 90s }
 secrets:
   session_key: { generate: base64:32 }
+  # no database server runs here: rotating db_password needs --allow-downtime (its URL names a server)
   db_password: { generate: password:24, rotate: 30d }
   database_url: { derive: "postgres://app:{{db_password | url}}@db/app" }
   jwt_secret: { generate: base64:32, rotate: { every: 30d, strategy: keyring, grace: 1h } }
@@ -221,7 +222,7 @@ describe.runIf(swarmAvailable())('swarm environments on the real engine', () => 
         { source: `${prefix}_jwt_secret_previous_v1`, target: 'jwt_secret_previous' },
       ],
     })
-    const pw = await run('rotate', 'db_password')
+    const pw = await run('rotate', 'db_password', '--allow-downtime')
     expect(pw.code, pw.stderr).toBe(0)
     // the derived URL follows the password; same target paths
     expect(mountsOf(api)).toMatchObject({
@@ -250,7 +251,7 @@ describe.runIf(swarmAvailable())('swarm environments on the real engine', () => 
     const { prefix, dir, run } = setup()
     expect((await run('gen', '-q')).code).toBe(0)
     expect((await run('push')).code).toBe(0)
-    const killed = await hush(['rotate', 'db_password', '-e', 'production'], {
+    const killed = await hush(['rotate', 'db_password', '--allow-downtime', '-e', 'production'], {
       cwd: dir,
       env: { HUSH_FAILPOINT: 'before:DISTRIBUTED' },
     })

@@ -47,9 +47,9 @@ export async function run(ctx: Ctx, names: string[], flags: RotateFlags): Promis
   return exitOf(await runAll(ctx, project, targets, mode, flags.dryRun, flags.allowDowntime))
 }
 
-type Outcome = RotateResult | { secret: string; error: HushError }
+export type Outcome = RotateResult | { secret: string; error: HushError }
 
-async function runAll(
+export async function runAll(
   ctx: Ctx,
   project: Awaited<ReturnType<typeof open>>,
   names: readonly string[],
@@ -59,8 +59,6 @@ async function runAll(
 ): Promise<Outcome[]> {
   const { out } = ctx
   const outcomes: Outcome[] = []
-  if (ctx.opts.yes === true && allowDowntime !== true && !dryRun)
-    out.warn('--yes also accepts downtime where a server holds a single credential (as --allow-downtime)')
   const failAt = worldOf(ctx).env.HUSH_FAILPOINT
   // a test hook: HUSH_FAILPOINT=<STATE> (after it is journaled) or before:<STATE> kills the process there
   const failpoint = failAt
@@ -88,7 +86,7 @@ async function runAll(
     }
     try {
       const r = await rotate(project, name, mode, {
-        allowDowntime: ctx.opts.yes === true || allowDowntime === true,
+        allowDowntime: allowDowntime === true,
         ...(failpoint ? { failpoint } : {}),
       })
       outcomes.push(r)
@@ -119,7 +117,7 @@ async function runAll(
   return outcomes
 }
 
-function exitOf(outcomes: readonly Outcome[]): number {
+export function exitOf(outcomes: readonly Outcome[]): number {
   const failed = outcomes.filter((o) => 'error' in o)
   if (failed.length === 0) return EXIT_OK
   if (failed.length === outcomes.length && failed.length === 1)

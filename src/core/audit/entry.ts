@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 
-export type AuditAction = 'gen' | 'set' | 'reveal' | 'rotate' | 'push' | 'remove'
+export type AuditAction = 'gen' | 'set' | 'reveal' | 'rotate' | 'rollback' | 'push' | 'remove'
 
 export interface AuditEvent {
   readonly action: AuditAction

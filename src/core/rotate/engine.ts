@@ -7,8 +7,12 @@ import { HushError } from '../../lib/errors.js'
 import { ensurePrivateDir } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
 import type { Project } from '../project.js'
-import { isOpen, type JobState, Journal, lineOf, stateOf } from './journal.js'
+import { DEFAULT_RETAIN } from '../manifest/normalize.js'
+import { primaryMember } from '../manifest/members.js'
+import { History } from './history.js'
+import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
 import { Machine } from './machine.js'
+import { consumerPath } from './consumers.js'
 import { rotatable } from './plan.js'
 import { rotatorFor } from './rotators/index.js'
 
@@ -27,7 +31,7 @@ export interface RotateResult {
   readonly graceUntil?: string
 }
 
-export type RotateMode = 'start' | 'resume' | 'abort' | 'retire'
+export type RotateMode = 'start' | 'resume' | 'abort' | 'retire' | 'rollback'
 
 export interface RotateOptions extends MachineHooks {
   /** accept downtime where the server holds a single credential */
@@ -46,6 +50,11 @@ export async function rotate(
   options: RotateOptions = {},
 ): Promise<RotateResult> {
   const spec = rotatable(project, name)
+  if ((mode === 'start' || mode === 'rollback') && !options.allowDowntime) {
+    // refused before anything is written: consumers must be able to keep working
+    const path = consumerPath(project.manifest, spec)
+    if (path instanceof HushError) throw path
+  }
   const env = project.environment.name
   const journal = new Journal(project.stateDir)
   await ensurePrivateDir(journal.dirOf(env, name))
@@ -58,17 +67,17 @@ export async function rotate(
   })
   try {
     const open = (await journal.jobs(env, name)).filter(isOpen)
-    const job = open.at(-1)
+    let job = open.at(-1)
     if (mode === 'start' && job)
       throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
         hint: `continue it with hush rotate ${name} --resume, or undo it with hush rotate ${name} --abort`,
       })
-    if (mode !== 'start' && !job)
+    if (mode !== 'start' && mode !== 'rollback' && !job)
       throw new HushError('HUSH_E_USAGE', `${name} has no open rotation job`, {
         hint: `start one with hush rotate ${name}`,
       })
     const rotator = await rotatorFor(project, spec)
-    if (rotator?.singleCredential && mode === 'start' && !options.allowDowntime)
+    if (rotator?.singleCredential && (mode === 'start' || mode === 'rollback') && !options.allowDowntime)
       throw new HushError(
         'HUSH_E_USAGE',
         `${name}'s server holds one credential: the old one stops working the moment the new one is set`,
@@ -76,12 +85,33 @@ export async function rotate(
           hint: `consumers fail until they pick up the new value; accept that with --allow-downtime, or switch to an ACL user (redis) or alternating roles (postgres)`,
         },
       )
-    const runner = new Machine(
-      project,
-      spec,
+    const machine = (record: JobRecord, rollbackOf?: string) =>
+      new Machine(project, spec, record, rotator, options, rollbackOf)
+    const earlier: StepReport[] = []
+    let rollbackOf: string | undefined
+    if (mode === 'rollback') {
+      if (job) {
+        // a job in its grace window ends first (the value it replaced is kept); one before it is aborted by hand
+        if (progressOf(job) !== 'GRACE')
+          throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
+            hint: `its new value is not live yet: undo it with hush rotate ${name} --abort`,
+          })
+        const finishing = machine(job)
+        await finishing.advance(0)
+        earlier.push(...finishing.steps)
+        job = undefined
+      }
+      const current = await project.store.read(primaryMember(spec))
+      const kept = await new History(project.stateDir, env, name, '').previous(current)
+      if (!kept)
+        throw new HushError('HUSH_E_USAGE', `no earlier value of ${name} is kept in ${env}`, {
+          hint: `hush keeps the value a rotation replaced for rotate.retain (default ${DEFAULT_RETAIN}); rollback needs one`,
+        })
+      rollbackOf = kept.job
+    }
+    const runner = machine(
       job ?? { id: newJobId(project.world.now()), secret: name, env, lines: [] },
-      rotator,
-      options,
+      rollbackOf,
     )
     if (!job) await runner.plan()
     if (mode === 'abort') await runner.abort()
@@ -95,7 +125,7 @@ export async function rotate(
       env,
       job: jobId,
       state: stateOf(final),
-      steps: runner.steps,
+      steps: [...earlier, ...runner.steps],
       ...(planned?.from ? { fromFingerprint: String(planned.from) } : {}),
       ...(promoted?.to ? { toFingerprint: String(promoted.to) } : {}),
       ...(promoted?.graceUntil && stateOf(final) === 'GRACE'

@@ -1,7 +1,17 @@
-/** The value a rotation replaced, kept until REVOKED so a rotator can retire the old credential. */
-import { rm } from 'node:fs/promises'
+/**
+ * The values rotations replaced: `.hush/history/<env>/<secret>/<job>` (0600) holds the value the
+ * job took out of service. A rotator retires the old credential with it at REVOKED, `hush rollback`
+ * puts it back, and it is kept for the secret's `rotate.retain` (default 30d) after its job.
+ */
+import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
+
+/** A job id starts with its UTC start time, `20260101T000000-<pid>`; undefined when it does not. */
+function startOf(job: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(job)
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined
+}
 
 export class History {
   private readonly dir: string
@@ -20,11 +30,34 @@ export class History {
     await writeFileAtomic(join(this.dir, this.job), value)
   }
 
+  /** The value this job replaced. */
   read(): Promise<string | undefined> {
-    return readIfExists(join(this.dir, this.job))
+    return this.readJob(this.job)
   }
 
-  async drop(): Promise<void> {
-    await rm(join(this.dir, this.job), { force: true })
+  readJob(job: string): Promise<string | undefined> {
+    return startOf(job) === undefined ? Promise.resolve(undefined) : readIfExists(join(this.dir, job))
+  }
+
+  /** Jobs with a kept value, newest first. */
+  async jobs(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[])
+    return names.filter((n) => startOf(n) !== undefined).sort((a, b) => startOf(b)! - startOf(a)! || (a < b ? 1 : -1))
+  }
+
+  /** The newest kept value other than `current`, and the job that replaced it. */
+  async previous(current: string | undefined): Promise<{ job: string; value: string } | undefined> {
+    for (const job of await this.jobs()) {
+      const value = await this.readJob(job)
+      if (value !== undefined && value !== current) return { job, value }
+    }
+    return undefined
+  }
+
+  /** Forget values whose job started more than `retainMs` before `now`. */
+  async prune(retainMs: number, now: Date): Promise<number> {
+    const old = (await this.jobs()).filter((job) => startOf(job)! + retainMs < now.getTime())
+    for (const job of old) await rm(join(this.dir, job), { force: true })
+    return old.length
   }
 }

@@ -13,6 +13,7 @@ export class JobLog {
     private readonly project: Project,
     private readonly secret: string,
     private readonly hooks: MachineHooks,
+    private readonly rollback = false,
   ) {
     this.journal = new Journal(project.stateDir)
   }
@@ -22,8 +23,10 @@ export class JobLog {
    * appended fails before it changes anything. A step retried after a crash is announced again.
    */
   async announce(job: JobRecord, state: JobState, fp?: string): Promise<void> {
+    // a rollback runs the same steps with the value a rotation replaced
+    const rollback = job.lines.some((l) => l.detail?.rollback !== undefined) || this.rollback
     const event = {
-      action: 'rotate' as const,
+      action: rollback ? ('rollback' as const) : ('rotate' as const),
       secret: this.secret,
       env: job.env,
       detail: state.toLowerCase(),

@@ -34,9 +34,11 @@ export class Machine implements StepParties {
     private job: JobRecord,
     private readonly rotator: Rotator | undefined,
     hooks: MachineHooks = {},
+    /** a rollback: the job whose replaced value (in history) becomes current again */
+    private readonly rollbackOf?: string,
   ) {
     this.journal = new Journal(project.stateDir)
-    this.log = new JobLog(project, spec.name, hooks)
+    this.log = new JobLog(project, spec.name, hooks, rollbackOf !== undefined)
     this.strategy = strategyOf(spec)
     this.targets = new RotationTargets(project)
     this.history = new History(project.stateDir, project.environment.name, spec.name, job.id)
@@ -94,8 +96,21 @@ export class Machine implements StepParties {
     await this.record('PLANNED', {
       strategy: this.strategy.name,
       ...(current !== undefined ? { from: this.project.fingerprint(current) } : {}),
+      ...(this.rollbackOf ? { rollback: this.rollbackOf } : {}),
       ...(await this.rotator?.plan?.({ current })),
     })
+  }
+
+  /** The value the job brings in: the replaced one (rollback) or a fresh one. */
+  private async freshValue(): Promise<string> {
+    const back = lineOf(this.job, 'PLANNED')?.detail?.rollback
+    if (back === undefined) return this.spec.source === 'generated' ? generate(this.spec.generator).value : ''
+    const value = await this.history.readJob(String(back))
+    if (value === undefined)
+      throw new HushError('HUSH_E_USAGE', `the value job ${back} replaced is no longer kept`, {
+        hint: `abort this rollback: hush rotate ${this.spec.name} --abort`,
+      })
+    return value
   }
 
   /** Run the next steps until the job waits (GRACE) or ends; a failing step is journaled as FAILED. */
@@ -118,9 +133,7 @@ export class Machine implements StepParties {
     switch (progressOf(this.job)) {
       case 'PLANNED': {
         // reuse a pending value a killed run already stored; never regenerate
-        const value =
-          (await this.journal.readPending(this.job)) ??
-          (spec.source === 'generated' ? generate(spec.generator).value : '')
+        const value = (await this.journal.readPending(this.job)) ?? (await this.freshValue())
         await this.journal.writePending(this.job, value)
         await this.announce('GENERATED', fp(value))
         await this.record('GENERATED', { to: fp(value) })

@@ -6,6 +6,7 @@
 import { gen } from '../generate/gen.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
+import { consumersOf } from './consumers.js'
 import type { History } from './history.js'
 import type { Entries, Strategy } from './strategies/index.js'
 import type { RotationTargets } from './targets.js'
@@ -47,7 +48,16 @@ export async function promote(
       ? await targets.send(await parties.localOf(value), { mirrorsOnly: true })
       : undefined
   const recomputed = derived.length > 0 ? `recomputed ${derived.map((d) => d.entry).join(', ')}` : undefined
-  return joined(recomputed, mirrored)
+  return joined(recomputed, mirrored, restartNote(parties))
+}
+
+/** `consumers: restart` without a target that rolls its services: who must restart to read the new value. */
+function restartNote({ project, spec, targets }: StepParties): string | undefined {
+  if (spec.rotation?.consumers !== 'restart' || targets.own) return undefined
+  const services = consumersOf(project.manifest, spec.name)
+  return services.length > 0
+    ? `restart ${services.join(', ')} to pick up the new value`
+    : 'restart what reads it to pick up the new value (no service in services: names it)'
 }
 
 /**
@@ -65,6 +75,7 @@ export async function revoke(
   if (Object.keys(verifies).length > 0) await targets.send(verifies)
   const revoked = await revokeOld(await history.read())
   const dropped = await targets.dropStale(await parties.localOf(value))
-  await history.drop()
+  // the replaced value stays for `hush rollback` until its retention ends
+  await history.prune(spec.rotation?.retainMs ?? 0, parties.project.world.now())
   return joined(strategy.notes.revoked ?? revoked, dropped)
 }

@@ -10,7 +10,7 @@ project: demo
 environments: { development: { path: secrets } }
 secrets:
   jwt_secret: { generate: base64:32, rotate: { every: 30d, strategy: keyring, grace: 7d } }
-  api_token: { generate: base64:32, rotate: { every: 30d } }
+  api_token: { generate: base64:32, rotate: { every: 30d, consumers: restart } }
   api_url: { derive: "x://{{api_token}}" }
 `
 const NOW = new Date('2026-03-01T12:00:00.000Z')

@@ -1,5 +1,5 @@
 /** Alternating-role rotation of a database password against a real PostgreSQL on loopback. */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +8,18 @@ import { hush, tmpProject } from '../helpers/project.js'
 import { loginLoop, postgresAvailable, type RunningServer, startPostgres } from '../helpers/servers.js'
 
 const SUPER = 'super-Kq7v2Lm9xR4tW8pZ'
+
+/** Every file under the project but the audit log, with its content: what a refused command must leave as it was. */
+function snapshot(dir: string, sub = ''): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of readdirSync(join(dir, sub))) {
+    const rel = join(sub, name)
+    if (rel === '.git' || rel.startsWith('.hush/audit')) continue
+    if (statSync(join(dir, rel)).isDirectory()) Object.assign(out, snapshot(dir, rel))
+    else out[rel] = readFileSync(join(dir, rel), 'utf8')
+  }
+  return out
+}
 const have = postgresAvailable()
 
 /** A connected superuser client on `database`. */
@@ -122,6 +134,46 @@ rotators:
     expect(ok).toBeGreaterThan(5)
     expect(await query(server.port, db, `${db}_b`, read(dir, 'app_db_password'), 'SELECT 1')).toBe(true)
     expect(await query(server.port, db, `${db}_a`, `init-${db}-Q8v2x9LmP4tR7wZ1`, 'SELECT 1')).toBe(false) // old credential re-randomised
+
+    // rollback: the replaced password comes back through the same steps (on the other role), still with zero failures
+    const rotated = read(dir, 'app_db_password')
+    const back = loginLoop(() => connectUrl(read(dir, 'database_url')))
+    const rb = await hush(['rollback', 'app_db_password'], { cwd: dir })
+    expect(rb.code, rb.stderr).toBe(0)
+    await new Promise((res) => setTimeout(res, 1100))
+    expect((await hush(['rotate', '--due'], { cwd: dir })).code).toBe(0)
+    await new Promise((res) => setTimeout(res, 200))
+    const after = await back.stop()
+    console.log(
+      `postgres rollback: ${after.ok + after.failed} connections during rollback, ${after.failed} failed`,
+    )
+    expect(after.failed).toBe(0)
+    expect(after.ok).toBeGreaterThan(5)
+    expect(read(dir, 'app_db_password')).toBe(`init-${db}-Q8v2x9LmP4tR7wZ1`)
+    expect(read(dir, 'app_db_user')).toBe(`${db}_a`)
+    expect(await connectUrl(read(dir, 'database_url'))).toBe(true)
+    expect(await query(server.port, db, `${db}_b`, rotated, 'SELECT 1')).toBe(false) // the rolled-back value is retired
+    const audit = await hush(['audit', 'tail', '-n', '50'], { cwd: dir })
+    expect(audit.stdout).toContain('rollback:promoted')
+  })
+
+  it('a server-held password without a rotator is refused and changes nothing', async () => {
+    const { dir, db } = await project()
+    // the same database, but the rotator is gone: a new value in the store would lock every consumer out
+    const manifest = readFileSync(join(dir, 'hush.yaml'), 'utf8')
+      .replace(', via: appdb', '')
+      .replace('{{app_db_user}}', `${db}_a`)
+    writeFileSync(join(dir, 'hush.yaml'), manifest)
+    expect((await hush(['status'], { cwd: dir })).code).toBe(0) // refreshes .hush/runtime.json for the new manifest
+    const before = snapshot(dir)
+    const refused = await hush(['rotate', 'app_db_password'], { cwd: dir })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('a credential a server holds')
+    expect(refused.stderr).toContain('via:')
+    const yes = await hush(['rotate', 'app_db_password', '--yes'], { cwd: dir })
+    expect(yes.code).toBe(2) // --yes never accepts downtime
+    expect(snapshot(dir)).toEqual(before)
+    expect(await connectUrl(read(dir, 'database_url'))).toBe(true)
   })
 
   for (const point of ['GENERATED', 'before:APPLIED', 'APPLIED', 'VERIFIED', 'PROMOTED'])

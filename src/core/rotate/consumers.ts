@@ -13,7 +13,8 @@ import type { Manifest, SecretSpec } from '../manifest/types.js'
 export type ConsumerPath = 'rotator' | 'keyring' | 'restart'
 
 /** Images of servers that keep a credential of their own (they read it once, at initialisation). */
-const SERVER_IMAGE = /(^|\/)(postgres(ql)?|postgis|timescaledb|redis(-stack)?|valkey|mysql|mariadb|mongo(db)?|rabbitmq)([:@]|$)/i
+const SERVER_IMAGE =
+  /(^|\/)(postgres(ql)?|postgis|timescaledb|redis(-stack)?|valkey|mysql|mariadb|mongo(db)?|rabbitmq)([:@]|$)/i
 const SIGNING = /(^|_)(jwt|signing|hmac|sign)(_|$)/
 
 /** Why a server holds this secret (a name, for the message), or undefined. */

@@ -6,13 +6,13 @@ import { join } from 'node:path'
 import { HushError } from '../../lib/errors.js'
 import { ensurePrivateDir } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
-import type { Project } from '../project.js'
-import { DEFAULT_RETAIN } from '../manifest/normalize.js'
 import { primaryMember } from '../manifest/members.js'
+import { DEFAULT_RETAIN } from '../manifest/normalize.js'
+import type { Project } from '../project.js'
+import { consumerPath } from './consumers.js'
 import { History } from './history.js'
 import { isOpen, type JobRecord, type JobState, Journal, lineOf, progressOf, stateOf } from './journal.js'
 import { Machine } from './machine.js'
-import { consumerPath } from './consumers.js'
 import { rotatable } from './plan.js'
 import { rotatorFor } from './rotators/index.js'
 
@@ -93,9 +93,13 @@ export async function rotate(
       if (job) {
         // a job in its grace window ends first (the value it replaced is kept); one before it is aborted by hand
         if (progressOf(job) !== 'GRACE')
-          throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
-            hint: `its new value is not live yet: undo it with hush rotate ${name} --abort`,
-          })
+          throw new HushError(
+            'HUSH_E_LOCKED',
+            `${name} has an open rotation job ${job.id} (${stateOf(job)})`,
+            {
+              hint: `its new value is not live yet: undo it with hush rotate ${name} --abort`,
+            },
+          )
         const finishing = machine(job)
         await finishing.advance(0)
         earlier.push(...finishing.steps)

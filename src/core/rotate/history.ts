@@ -42,7 +42,9 @@ export class History {
   /** Jobs with a kept value, newest first. */
   async jobs(): Promise<string[]> {
     const names = await readdir(this.dir).catch(() => [] as string[])
-    return names.filter((n) => startOf(n) !== undefined).sort((a, b) => startOf(b)! - startOf(a)! || (a < b ? 1 : -1))
+    return names
+      .filter((n) => startOf(n) !== undefined)
+      .sort((a, b) => startOf(b)! - startOf(a)! || (a < b ? 1 : -1))
   }
 
   /** The newest kept value other than `current`, and the job that replaced it. */

@@ -30,11 +30,22 @@ async function start(): Promise<number> {
   return main(argv, streams)
 }
 
+let settled = false
+// a command whose promise never settles (a connection dropped without an error) must not exit 0 in silence
+process.once('beforeExit', () => {
+  if (settled) return
+  process.stderr.write(
+    'error [HUSH_E_INTERNAL]: hush stopped before the command finished (a connection closed without an answer)\n',
+  )
+  process.exitCode = EXIT_PROBLEMS
+})
 start().then(
   (code) => {
+    settled = true
     process.exitCode = code
   },
   (err: unknown) => {
+    settled = true
     process.stderr.write(`error [HUSH_E_INTERNAL]: ${err instanceof Error ? err.message : String(err)}\n`)
     process.exitCode = EXIT_PROBLEMS
   },

@@ -44,6 +44,9 @@ interface KvMetadata {
 
 const CAPABILITIES = capabilities({ versioned: true, checkAndSet: true })
 
+/** How long one Vault request may take. */
+const REQUEST_TIMEOUT_MS = 30_000
+
 export class VaultStore implements Store {
   readonly kind = 'vault'
   readonly capabilities = CAPABILITIES
@@ -91,6 +94,8 @@ export class VaultStore implements Store {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // a connection closed without an answer leaves fetch pending forever; the timeout ends it
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       })
     } catch (err) {
       throw new HushError(

@@ -6,6 +6,7 @@
  * the sinks back. A target that refuses makes push exit 4 with the other target done.
  */
 import { readFileSync } from 'node:fs'
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { versionIdOf } from '../../src/stores/aws.js'
@@ -25,13 +26,13 @@ afterAll(async () => {
 })
 
 let n = 0
-function setup() {
+function setup(vaultAddress = vault.address) {
   const prefix = `devplatform/prod${n++}`
   const dir = tmpProject(`version: 1
 project: spread
 environments:
   production: { path: s/prod, distribute_to: [vault_prod, aws_prod] }
-  vault_prod: { store: vault, address: ${vault.address}, prefix: ${prefix} }
+  vault_prod: { store: vault, address: ${vaultAddress}, prefix: ${prefix} }
   aws_prod: { store: aws, region: eu-west-1, endpoint: ${aws.endpoint}, prefix: ${prefix} }
 secrets:
   # no database server runs here: rotating db_password needs --allow-downtime (its URL names a server)
@@ -190,4 +191,77 @@ secrets:
     )
     expect(r.stderr).toContain('environments.production.distribute_to.1: unknown environment "nowhere"')
   })
+
+  it('a mirror that goes unreachable mid-rotation: --abort restores locally, status names it, the next push repairs it', async () => {
+    const proxy = await switchableProxy(vault.address)
+    try {
+      const { run, local, vaultValue, awsCurrent } = setup(proxy.address)
+      expect((await run('gen', '-q', '-e', 'production')).code).toBe(0)
+      expect((await run('push', '-e', 'production')).code).toBe(0)
+      const old = local('db_password')
+      // DISTRIBUTED writes Vault, then AWS refuses: the job is FAILED with Vault holding the new value
+      aws.failWritesAfter = 0
+      const failed = await run('rotate', 'db_password', '--allow-downtime', '-e', 'production')
+      aws.failWritesAfter = undefined
+      expect(failed.code).not.toBe(0)
+      expect(vaultValue('db_password')).not.toBe(old)
+      // now Vault cannot be reached at all: abort must still end the job
+      await proxy.down()
+      const aborted = await run('rotate', 'db_password', '-e', 'production', '--abort')
+      expect(aborted.code, aborted.stderr).toBe(0)
+      expect(aborted.stdout + aborted.stderr, aborted.stdout + aborted.stderr).toContain(
+        'vault_prod: unreachable, recorded for repair',
+      )
+      expect(local('db_password')).toBe(old)
+      expect(awsCurrent('db_password')).toBe(old)
+      const st = await run('status', '-e', 'production', '--check')
+      expect(st.code).toBe(3)
+      expect(st.stdout).toContain('mirrors needing repair')
+      expect(st.stdout).toContain('vault_prod')
+      expect(JSON.parse((await run('status', '-e', 'production', '--json')).stdout).repairs).toMatchObject([
+        { env: 'production', mirror: 'vault_prod', code: 'HUSH_E_VAULT' },
+      ])
+      // Vault is back: a dry run shows the repair, the push makes it, and status is clean again
+      await proxy.up()
+      const dry = await run('push', '-e', 'production', '--dry-run')
+      expect(dry.stdout).toContain('needs repair: left behind by the abort of rotation job')
+      const push = await run('push', '-e', 'production')
+      expect(push.code, push.stderr).toBe(0)
+      expect(push.stdout).toContain('repaired: left behind by the abort of rotation job')
+      expect(vaultValue('db_password')).toBe(old)
+      expect(vaultValue('database_url')).toBe(local('database_url'))
+      expect((await run('status', '-e', 'production', '--check')).code).toBe(0)
+      for (const r of [failed, aborted, st, dry, push]) expect(r.stdout + r.stderr).not.toContain(old)
+    } finally {
+      await proxy.close()
+    }
+  })
 })
+
+/** A TCP proxy in front of an API fixture that can be switched off: it stops listening, so connections are refused. */
+async function switchableProxy(target: string) {
+  const { hostname, port } = new URL(target)
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((client) => {
+    const upstream = createConnection({ host: hostname, port: Number(port) })
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+      s.on('error', () => {})
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port: listening } = server.address() as { port: number }
+  const stop = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy() // kept-alive connections go too
+      server.close(() => r())
+    })
+  return {
+    address: `http://127.0.0.1:${listening}`,
+    down: stop,
+    up: () => new Promise<void>((r) => server.listen(listening, '127.0.0.1', r)),
+    close: () => (server.listening ? stop() : Promise.resolve()),
+  }
+}

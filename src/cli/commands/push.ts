@@ -73,6 +73,7 @@ function render(ctx: Ctx, result: PushResult, copy: boolean, prune: boolean): vo
   out.line(
     `${paint.bold(result.env)} → ${result.target}${result.dryRun ? ' (dry run: nothing changed)' : ''}`,
   )
+  if (result.repair) out.line(`  ${paint.yellow(result.repair)}`)
   // a swarm push names each entry's versioned secret; a copy to another store has one place, named above
   out.table(
     ['', 'entry', ...(copy ? [] : ['swarm secret']), 'fingerprint', 'note'],

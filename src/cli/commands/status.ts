@@ -39,6 +39,14 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
     )
   }
   out.document(result)
-  const problems = result.overdue + result.jobs.filter((j) => j.problem).length
+  if (result.repairs.length > 0) {
+    out.line('\nmirrors needing repair')
+    out.table(
+      ['mirror', 'entries', 'since', 'left by'],
+      result.repairs.map((r) => [paint.red(r.mirror), r.entries.join(', '), r.at, `${r.cause} (${r.code})`]),
+    )
+    out.line(`repair: hush push${envFlag(result.env)} (pushes to every distribute_to mirror)`)
+  }
+  const problems = result.overdue + result.jobs.filter((j) => j.problem).length + result.repairs.length
   return flags.check && problems > 0 ? EXIT_OVERDUE : EXIT_OK
 }

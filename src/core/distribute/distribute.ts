@@ -14,6 +14,7 @@ import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
 import { isOpen, Journal } from '../rotate/journal.js'
 import { countsOf, type PushResult, type PushRow, planByFingerprint, type SourceEntry } from './plan.js'
+import { Repairs } from './repairs.js'
 
 /** A store and the environment it belongs to. */
 export interface Endpoint {
@@ -174,7 +175,16 @@ export async function distribute(
         await prune?.apply()
       })
     })
+  // a mirror an aborted rotation could not reach holds from's values again once this push is done
+  const repairs = new Repairs(project.stateDir)
+  const left = (await repairs.list(from.env)).find((r) => r.mirror === to.env)
+  if (left && !options.dryRun) await repairs.clear(from.env, to.env)
   return {
+    ...(left
+      ? {
+          repair: `${options.dryRun ? 'needs repair' : 'repaired'}: left behind by the ${left.cause} (${left.code})`,
+        }
+      : {}),
     env: from.env,
     target: to.store.roll ? to.store.location : `${to.env} (${to.store.kind} ${to.store.location})`,
     dryRun: options.dryRun === true,

@@ -24,6 +24,8 @@ export interface PushResult {
   /** consumers (swarm services) moved onto new versions */
   readonly services: string[]
   readonly counts: Record<'created' | 'updated' | 'unchanged' | 'removed' | 'missing', number>
+  /** a mirror an aborted rotation left behind: repaired by this push, or (dry run) needing it */
+  readonly repair?: string
 }
 
 /** An entry of the source, with its value when the source holds one. */

@@ -41,7 +41,12 @@ export class RotationTargets {
    */
   async send(
     values: Readonly<Record<string, string>>,
-    options: { readonly stage?: boolean; readonly mirrorsOnly?: boolean } = {},
+    options: {
+      readonly stage?: boolean
+      readonly mirrorsOnly?: boolean
+      /** a mirror that fails is passed here instead of failing the call (abort: restore what can be) */
+      readonly tolerate?: (mirror: string, err: unknown) => void
+    } = {},
   ): Promise<string | undefined> {
     const entries = this.entriesOf(values)
     const { project } = this
@@ -52,7 +57,15 @@ export class RotationTargets {
       ...(options.stage && project.store.capabilities.stage ? [self] : []),
     ]
     const notes: string[] = []
-    for (const target of to) notes.push(await sync(target, entries, { stage: options.stage === true }))
+    for (const target of to) {
+      try {
+        notes.push(await sync(target, entries, { stage: options.stage === true }))
+      } catch (err) {
+        if (!options.tolerate || !this.mirrors.includes(target)) throw err
+        options.tolerate(target.env, err)
+        notes.push(`${target.env}: unreachable, recorded for repair (hush push repairs it)`)
+      }
+    }
     return notes.join('; ') || undefined
   }
 

@@ -2,6 +2,7 @@
 
 import { formatAge } from '../../lib/duration.js'
 import type { StoredSecret } from '../../stores/types.js'
+import { type Repair, Repairs } from '../distribute/repairs.js'
 import { expectedDerived } from '../generate/derive.js'
 import { isRequiredIn, primaryMember } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
@@ -30,6 +31,8 @@ export interface StatusResult {
   readonly overdue: number
   /** open rotation jobs, with failed / stuck / grace-expired-not-revoked flagged */
   readonly jobs: JobStatus[]
+  /** mirrors an aborted rotation could not reach: `hush push` repairs them */
+  readonly repairs: Repair[]
 }
 
 /** When the value was last replaced, from store metadata. */
@@ -87,6 +90,7 @@ export async function status(project: Project): Promise<StatusResult> {
     rows,
     overdue: rows.filter((r) => r.state === 'overdue').length,
     jobs: await openJobs(project),
+    repairs: await new Repairs(project.stateDir).list(env),
   }
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Mirrors left behind: when a rotation is aborted while a `distribute_to` mirror cannot be
+ * reached, the local store is restored and the mirror is recorded here (`.hush/repairs.json`,
+ * names only). `hush status` shows it, and the next `hush push` to that mirror repairs it and
+ * clears the record.
+ */
+import { join } from 'node:path'
+import { HushError } from '../../lib/errors.js'
+import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
+
+export interface Repair {
+  /** the environment whose values the mirror should hold */
+  readonly env: string
+  /** the `distribute_to` environment that may hold other values */
+  readonly mirror: string
+  readonly entries: readonly string[]
+  /** what left it behind, e.g. "abort of job 20260101T000000-42" */
+  readonly cause: string
+  /** the error code the mirror answered with */
+  readonly code: string
+  readonly at: string
+}
+
+export class Repairs {
+  private readonly file: string
+
+  constructor(private readonly stateDir: string) {
+    this.file = join(stateDir, 'repairs.json')
+  }
+
+  async list(env?: string): Promise<Repair[]> {
+    const text = await readIfExists(this.file)
+    if (text === undefined) return []
+    let doc: { repairs?: unknown }
+    try {
+      doc = JSON.parse(text)
+    } catch {
+      throw new HushError('HUSH_E_STORE_CORRUPT', `${this.file} is not JSON`, {
+        hint: 'delete it and run hush push to bring every mirror up to date',
+      })
+    }
+    const all = Array.isArray(doc.repairs) ? (doc.repairs as Repair[]) : []
+    return env === undefined ? all : all.filter((r) => r.env === env)
+  }
+
+  /** Note a mirror as needing repair (one record per env and mirror; entries accumulate). */
+  async record(repair: Repair): Promise<void> {
+    const all = await this.list()
+    const same = all.find((r) => r.env === repair.env && r.mirror === repair.mirror)
+    const entries = [...new Set([...(same?.entries ?? []), ...repair.entries])].sort()
+    await this.save([...all.filter((r) => r !== same), { ...repair, entries }])
+  }
+
+  /** The mirror holds `env`'s values again. */
+  async clear(env: string, mirror: string): Promise<boolean> {
+    const all = await this.list()
+    const rest = all.filter((r) => !(r.env === env && r.mirror === mirror))
+    if (rest.length === all.length) return false
+    await this.save(rest)
+    return true
+  }
+
+  private async save(repairs: readonly Repair[]): Promise<void> {
+    await ensurePrivateDir(this.stateDir)
+    await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, repairs }, null, 2)}\n`)
+  }
+}

@@ -17,7 +17,7 @@ environments: { development: { path: s } }
 secrets:
   jwt_secret: { generate: base64:32, rotate: { every: 30d, strategy: keyring, grace: 7d } }
   pw: { generate: password:24, rotate: { every: 90d, consumers: restart } }
-  url: { derive: "redis://:{{pw}}@cache" }
+  url: { derive: "https://hooks.example.com/in?token={{pw}}" }   # the app sends it; no server holds it
 `
 const STEPS = ['PLANNED', 'GENERATED', 'APPLIED', 'VERIFIED', 'DISTRIBUTED', 'PROMOTED', 'GRACE'] as const
 
@@ -85,12 +85,12 @@ describe('hush rotate: replace', () => {
       await hush(['rotate', 'pw'], { cwd: dir, env: { HUSH_FAILPOINT: step } })
       const now = file(dir, 'pw')
       expect(now).toMatch(/^[A-Za-z0-9._~-]{24}$/)
-      expect(file(dir, 'url')).toBe(`redis://:${now}@cache`)
+      expect(file(dir, 'url')).toBe(`https://hooks.example.com/in?token=${now}`)
       const resumed = await hush(['rotate', 'pw', '--resume'], { cwd: dir })
       expect(resumed.code, resumed.stderr).toBe(0)
       const after = file(dir, 'pw')
       expect(after).not.toBe(old)
-      expect(file(dir, 'url')).toBe(`redis://:${after}@cache`)
+      expect(file(dir, 'url')).toBe(`https://hooks.example.com/in?token=${after}`)
       const lines = journalLines(dir, 'pw')
       expect(lines.at(-1)!.state).toBe('REVOKED')
       expect(lines.find((l) => l.state === 'PROMOTED')!.detail!.to).toBe(

@@ -5,7 +5,6 @@
  * changes are the strategy's, server changes the rotator's, values beyond the store the targets'.
  */
 import { HushError } from '../../lib/errors.js'
-import { Repairs } from '../distribute/repairs.js'
 import { generate } from '../generate/generators.js'
 import { primaryMember } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
@@ -15,7 +14,7 @@ import { History } from './history.js'
 import { type JobRecord, type JobState, Journal, lineOf, progressOf } from './journal.js'
 import { type Detail, JobLog } from './log.js'
 import type { RotationContext, Rotator } from './rotators/types.js'
-import { promote, revoke, type StepParties } from './steps.js'
+import { pointBack, promote, revoke, type StepParties } from './steps.js'
 import { type Entries, type Strategy, strategyOf } from './strategies/index.js'
 import { RotationTargets } from './targets.js'
 import type { MachineHooks, StepReport } from './types.js'
@@ -215,26 +214,13 @@ export class Machine implements StepParties {
     await this.announce('ABORTED')
     await this.strategy.abort(this.spec, this.entries)
     const pending = await this.journal.readPending(this.job)
-    const unreachable: { mirror: string; code: string }[] = []
-    let note: string | undefined
-    if (pending !== undefined && this.targets.any) {
-      // point the swarm's services and the mirrors back at the current values, then drop the versions the job made;
-      // a mirror that cannot be reached is recorded for repair: the local store is what matters now
-      const current = await this.localOf(pending)
-      note = await this.targets.send(current, {
-        tolerate: (mirror, err) =>
-          unreachable.push({ mirror, code: err instanceof HushError ? err.code : 'HUSH_E_INTERNAL' }),
-      })
-      const at = this.project.world.now().toISOString()
-      const cause = `abort of rotation job ${this.job.id}`
-      const repairs = new Repairs(this.project.stateDir)
-      for (const { mirror, code } of unreachable)
-        await repairs.record({ env: this.job.env, mirror, entries: Object.keys(current), cause, code, at })
-      await this.targets.dropStale(current)
-    }
+    const { note, unreachable } =
+      pending !== undefined
+        ? await pointBack(this, pending, this.job.id)
+        : { note: undefined, unreachable: [] }
     if (pending !== undefined) await this.rotator?.abort(this.ctx(pending, await this.currentValue()))
     await this.journal.dropPending(this.job)
-    const repair = unreachable.map((u) => u.mirror).join(', ')
+    const repair = unreachable.join(', ')
     await this.record('ABORTED', { from: state, ...(repair ? { repair } : {}) }, note)
   }
 }

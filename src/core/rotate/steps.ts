@@ -3,6 +3,8 @@
  * locally, derived values follow, then the mirrors) and REVOKED (the old value stops being
  * accepted everywhere). The machine journals around them; they take what they change as arguments.
  */
+import { HushError } from '../../lib/errors.js'
+import { Repairs } from '../distribute/repairs.js'
 import { gen } from '../generate/gen.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
@@ -78,4 +80,37 @@ export async function revoke(
   // the replaced value stays for `hush rollback` until its retention ends
   await history.prune(spec.rotation?.retainMs ?? 0, parties.project.world.now())
   return joined(strategy.notes.revoked ?? revoked, dropped)
+}
+
+/**
+ * Abort: point the swarm's services and the mirrors back at the current values, then drop the
+ * versions the job made. A mirror that cannot be reached is recorded for repair (`hush push`
+ * repairs it): the local store is what matters now. Returns the note and the unreachable mirrors.
+ */
+export async function pointBack(
+  parties: StepParties,
+  pending: string,
+  job: string,
+): Promise<{ note: string | undefined; unreachable: string[] }> {
+  const { project, targets } = parties
+  if (!targets.any) return { note: undefined, unreachable: [] }
+  const current = await parties.localOf(pending)
+  const failed: { mirror: string; code: string }[] = []
+  const note = await targets.send(current, {
+    tolerate: (mirror, err) =>
+      failed.push({ mirror, code: err instanceof HushError ? err.code : 'HUSH_E_INTERNAL' }),
+  })
+  const at = project.world.now().toISOString()
+  const repairs = new Repairs(project.stateDir)
+  for (const { mirror, code } of failed)
+    await repairs.record({
+      env: project.environment.name,
+      mirror,
+      entries: Object.keys(current),
+      cause: `abort of rotation job ${job}`,
+      code,
+      at,
+    })
+  await targets.dropStale(current)
+  return { note, unreachable: failed.map((f) => f.mirror) }
 }

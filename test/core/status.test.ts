@@ -231,6 +231,7 @@ describe('get: describe and reveal one entry', () => {
     expect(await describeSecret(p, 'jwt_secret_previous')).toMatchObject({
       secret: 'jwt_secret',
       entry: 'jwt_secret_previous',
+      envName: 'JWT_SECRET_PREVIOUS',
       version: 2,
     })
     expect(await describeSecret(p, 'signing_key.pub')).toMatchObject({
@@ -239,7 +240,10 @@ describe('get: describe and reveal one entry', () => {
     })
     // a key ring with mirror: false has no entry of its own name
     expect(await describeSecret(p, 'mirrorless')).toMatchObject({ entry: 'mirrorless_primary' })
-    expect(await describeSecret(p, 'jwt_secret')).toMatchObject({ entry: 'jwt_secret' })
+    expect(await describeSecret(p, 'jwt_secret')).toMatchObject({
+      entry: 'jwt_secret',
+      envName: 'JWT_SECRET',
+    })
   })
 
   it('a secret without a value is described by its state, without timestamps', async () => {

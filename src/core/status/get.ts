@@ -1,6 +1,7 @@
 /** `hush get`: one secret's metadata; its value only when asked, and then audited. */
 import { HushError } from '../../lib/errors.js'
-import { membersOf } from '../manifest/members.js'
+import { envNameOf } from '../../lib/names.js'
+import { membersOf, primaryMember } from '../manifest/members.js'
 import { ownerOfEntry } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
@@ -43,7 +44,7 @@ export async function describeSecret(project: Project, name: string): Promise<Se
     entry,
     env,
     store: `${project.environment.store} ${project.store.location}`,
-    envName: spec.env,
+    envName: entry === spec.name || entry === primaryMember(spec) ? spec.env : envNameOf(entry),
     ...(spec.description ? { description: spec.description } : {}),
     ...(meta ? { createdAt: meta.createdAt, updatedAt: meta.updatedAt, rotatedAt: meta.rotatedAt } : {}),
   }

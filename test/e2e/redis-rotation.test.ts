@@ -91,6 +91,19 @@ rotators:
     admin.disconnect()
     expect(await login(redis.port, now)).toBe(true)
     expect(await login(redis.port, old)).toBe(false)
+
+    // rollback: the replaced password is added back beside the current one, then the rotated one removed
+    const back = loginLoop(() => login(redis.port, readFileSync(join(dir, 's', 'redis_password'), 'utf8')))
+    const rb = await hush(['rollback', 'redis_password'], { cwd: dir })
+    expect(rb.code, rb.stderr).toBe(0)
+    await new Promise((res) => setTimeout(res, 1200))
+    expect((await hush(['rotate', '--due'], { cwd: dir })).code).toBe(0)
+    const after = await back.stop()
+    console.log(`redis rollback: ${after.ok + after.failed} logins during rollback, ${after.failed} failed`)
+    expect(after.failed).toBe(0)
+    expect(readFileSync(join(dir, 's', 'redis_password'), 'utf8')).toBe(old)
+    expect(await login(redis.port, old)).toBe(true)
+    expect(await login(redis.port, now)).toBe(false)
   })
 
   for (const point of ['GENERATED', 'before:APPLIED', 'APPLIED', 'VERIFIED', 'PROMOTED', 'GRACE'])

@@ -48,6 +48,25 @@ describe('hush init → gen → check', () => {
     expect(findings.filter((f) => f.code !== 'missing')).toEqual([])
   })
 
+  it('proposes rotators for the servers a compose file runs; gen and check are clean right after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hush-init-'))
+    cpSync(resolve(import.meta.dirname, '../fixtures/init/stack'), dir, { recursive: true })
+    git(dir, 'init', '-q')
+    const init = await hush(['init'], { cwd: dir })
+    expect(init.code, init.stderr).toBe(0)
+    expect(init.stdout).toMatch(/^session_key +base64:32 +restart +compose secret session_key/m)
+    expect(init.stdout).toMatch(/^postgres_password +password:24 +via db /m)
+    expect(init.stdout).toContain('rotators: db, app_db, cache, worker_db, worker_cache')
+    const gen = await hush(['gen', '--json'], { cwd: dir })
+    expect(gen.code, gen.stderr).toBe(0)
+    expect(JSON.parse(gen.stdout).needsInput).toEqual([])
+    for (const env of ['development', 'production']) {
+      const check = await hush(['check', '-e', env], { cwd: dir })
+      expect(check.code, check.stdout + check.stderr).toBe(0)
+    }
+    expect(readFileSync(join(dir, 'secrets', 'app_db_user'), 'utf8')).toBe('app_db_a')
+  })
+
   it('never overwrites an existing manifest without --force', async () => {
     const dir = project()
     expect((await hush(['init', '--from', 'docker/docker-compose.yml'], { cwd: dir })).code).toBe(0)

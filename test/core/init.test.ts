@@ -13,6 +13,7 @@ import {
   inferFromSources,
   renderManifest,
 } from '../../src/core/init/index.js'
+import { credentialUrl, serverImage } from '../../src/core/init/servers.js'
 import { parseManifest } from '../../src/core/manifest/load.js'
 import { membersOf } from '../../src/core/manifest/members.js'
 
@@ -21,6 +22,7 @@ const NEMO = join(FIXTURES, 'nemo')
 const NEMO_COMPOSE = join(NEMO, 'docker/docker-compose.yml')
 const NEMO_ENV = join(NEMO, '.env.example')
 const HOSTILE = join(FIXTURES, 'hostile')
+const STACK = join(FIXTURES, 'stack')
 
 /** The file names a compose file's top-level `secrets:` read. */
 async function composeFileNames(path: string): Promise<string[]> {
@@ -183,6 +185,60 @@ describe('hush init on a seed-000 style project (compose + .env.example)', () =>
     expect(m.warnings).toEqual([])
   })
 
+  it('proposes how the consumers of each generated secret learn a new value', () => {
+    const rotates = Object.fromEntries(inf.secrets.filter((s) => s.rotate).map((s) => [s.name, s.rotate]))
+    expect(rotates).toEqual({
+      session_key: { consumers: 'restart' },
+      users_db_key: { consumers: 'restart' },
+      rag_db_key: { consumers: 'restart' },
+      s3_secret_key: { consumers: 'restart' },
+      minio_root_password: { consumers: 'restart' },
+      // the superuser password the postgres image set: one role, one password
+      postgres_password: { via: 'postgres' },
+      // requirepass is the default user's password: redis 7 holds old and new through grace
+      redis_password: { via: 'redis', grace: '1d' },
+      // grafana keeps its admin password after the first start; hush cannot change it there
+      grafana_admin_password: { strategy: 'manual' },
+    })
+    expect(byName(inf).get('jwt_secret')!.rotate).toBeUndefined() // a key ring: rotate: { strategy: keyring }
+    expect(byName(inf).get('grafana_admin_password')!.note).toMatch(
+      /grafana .*hush set grafana_admin_password/,
+    )
+    expect(inf.rotators.map((r) => [r.name, Object.fromEntries(r.settings)])).toEqual([
+      [
+        'postgres',
+        {
+          type: 'postgres',
+          host: 'postgres',
+          port: 5432,
+          admin: 'postgres_password',
+          admin_user: 'nemo_user', // POSTGRES_USER_FILE reads postgres_user
+          role: 'nemo_user',
+        },
+      ],
+      ['redis', { type: 'redis', host: 'redis', port: 6379, user: 'default' }],
+    ])
+    const [postgres, redis] = inf.rotators
+    expect(postgres!.notes.join(' ')).toMatch(/its consumers \(rag\) fail .*--allow-downtime/)
+    expect(postgres!.notes.join(' ')).toMatch(/the value of postgres_user/)
+    // the compose service names resolve only inside the compose network
+    for (const r of [postgres!, redis!]) expect(r.notes.join(' ')).toMatch(/publish the port/)
+  })
+
+  it('renders the proposals, and the loader reads them back', () => {
+    const text = renderManifest(inf)
+    expect(text).toContain('  session_key:\n    generate: base64:32\n    rotate: { consumers: restart }\n')
+    expect(text).toContain('    rotate: { via: redis, grace: 1d }\n')
+    expect(text).toMatch(/\nrotators:\n( {2}#.*\n)+ {2}postgres:\n {4}type: postgres\n {4}host: postgres\n/)
+    const m = parseManifest(text, join(NEMO, 'hush.yaml'))
+    expect(m.warnings).toEqual([])
+    expect(m.byName.get('session_key')!.rotation).toMatchObject({ strategy: 'replace', consumers: 'restart' })
+    expect(m.byName.get('postgres_password')!.rotation).toMatchObject({ via: 'postgres', every: '90d' })
+    expect(m.byName.get('redis_password')!.rotation).toMatchObject({ via: 'redis', grace: '1d' })
+    expect(m.byName.get('grafana_admin_password')!.rotation).toMatchObject({ strategy: 'manual' })
+    expect(m.rotators.postgres).toMatchObject({ type: 'postgres', role: 'nemo_user' })
+  })
+
   it('implies exactly the store files compose references (from compose alone)', async () => {
     const composeOnly = await inferFromSources(NEMO, [{ path: NEMO_COMPOSE, kind: 'compose' }])
     const referenced = await composeFileNames(NEMO_COMPOSE)
@@ -195,6 +251,116 @@ describe('hush init on a seed-000 style project (compose + .env.example)', () =>
     expect(storeEntries(inf, NEMO)).toEqual(
       [...referenced, 'app_user', 'database_url', 'mapbox_access_token'].sort(),
     )
+  })
+})
+
+describe('hush init on a compose file that runs PostgreSQL and Redis for an app', () => {
+  let inf: Inference
+  beforeAll(async () => {
+    inf = await inferFromSources(STACK, [{ path: join(STACK, 'compose.yaml'), kind: 'compose' }])
+  })
+  const rotator = (name: string) => {
+    const r = inf.rotators.find((x) => x.name === name)
+    return r && { ...Object.fromEntries(r.settings), notes: r.notes.join('\n') }
+  }
+
+  it('proposes a rotator for what a server holds, a restart for what only the app holds', () => {
+    expect(inf.warnings).toEqual([])
+    expect(Object.fromEntries(inf.secrets.map((s) => [s.name, s.rotate ?? s.kind]))).toEqual({
+      postgres_password: { via: 'db' },
+      app_db_password: { via: 'app_db', grace: '1d' },
+      redis_password: { via: 'cache', grace: '1d' },
+      session_key: { consumers: 'restart' },
+      jwt_secret: 'keyring',
+      worker_db_password: { via: 'worker_db', grace: '1d' },
+      worker_cache_password: { via: 'worker_cache', grace: '1d' },
+    })
+  })
+
+  it('reaches the servers on their published ports, and says what the user must set up', () => {
+    // the superuser: one role, one password (--allow-downtime)
+    expect(rotator('db')).toMatchObject({
+      type: 'postgres',
+      host: '127.0.0.1',
+      port: 5433,
+      admin: 'postgres_password',
+      admin_user: 'postgres',
+      role: 'postgres',
+    })
+    expect(rotator('db')!.notes).toContain('--allow-downtime')
+    // a password the server's init scripts read, and one a connection URL logs in with: role pairs
+    for (const base of ['app_db', 'worker_db'])
+      expect(rotator(base)).toMatchObject({
+        type: 'postgres',
+        host: '127.0.0.1',
+        port: 5433,
+        database: 'app',
+        admin: 'postgres_password',
+        roles: [`${base}_a`, `${base}_b`],
+        notes: expect.stringContaining(`CREATE ROLE ${base}_a LOGIN PASSWORD '…' IN ROLE ${base}_owner;`),
+      })
+    expect(rotator('cache')).toMatchObject({ type: 'redis', host: '127.0.0.1', port: 6380, user: 'default' })
+    expect(rotator('worker_cache')).toMatchObject({
+      type: 'redis',
+      port: 6380,
+      user: 'worker',
+      admin: 'redis_password',
+      notes: expect.stringContaining('ACL SETUSER worker on >… ~* +@all'),
+    })
+    for (const r of inf.rotators) expect(r.notes.join(' ')).not.toContain('publish the port')
+  })
+
+  it('renders a manifest the loader accepts, with the active roles beside the role-pair passwords', () => {
+    const text = renderManifest(inf)
+    expect(text).toContain('  # CREATE ROLE app_db_owner NOLOGIN;\n')
+    const m = parseManifest(text, join(STACK, 'hush.yaml'))
+    expect(m.warnings).toEqual([])
+    expect(m.byName.get('app_db_password')!.activeRole).toEqual({
+      entry: 'app_db_user',
+      roles: ['app_db_a', 'app_db_b'],
+    })
+    expect(m.byName.get('session_key')!.rotation).toMatchObject({ consumers: 'restart' })
+    expect(m.byName.get('redis_password')!.rotation).toMatchObject({ via: 'cache', graceMs: 86_400_000 })
+    expect(storeEntries(inf, STACK)).toContain('worker_db_user')
+  })
+})
+
+describe('hush init: which server holds a secret', () => {
+  it('knows postgres and redis whatever the registry, tag or vendor, and nothing else', () => {
+    for (const image of [
+      'postgres',
+      'postgres:16-alpine',
+      'docker.io/library/postgres:16',
+      'bitnami/postgresql:15.4.0',
+      'localhost:5000/postgres:16@sha256:0123',
+      'postgis/postgis:16-3.4',
+    ])
+      expect(serverImage(image)?.kind, image).toBe('postgres')
+    for (const image of ['redis', 'redis:7-alpine', 'redis/redis-stack:latest', 'bitnami/redis:7.2'])
+      expect(serverImage(image)?.kind, image).toBe('redis')
+    expect(serverImage('redis:5.0.14')).toMatchObject({ kind: 'redis', major: 5 })
+    expect(serverImage('grafana/grafana:10.4.1')?.kind).toBe('keeper')
+    for (const image of ['example/app', 'prometheuscommunity/postgres-exporter', 'oliver006/redis_exporter'])
+      expect(serverImage(image), image).toBeUndefined()
+  })
+
+  it('reads the user, the password variable and the host of a connection URL', () => {
+    expect(credentialUrl(`postgresql://app:${ref('APP_DB_PASSWORD')}@db:5432/app`)).toEqual({
+      scheme: 'postgresql',
+      user: 'app',
+      passwordVar: 'APP_DB_PASSWORD',
+      host: 'db',
+    })
+    expect(
+      credentialUrl(`postgresql+asyncpg://${ref('DB_USER:-app')}:${ref('DB_PASS')}@${ref('DB_HOST:-pg')}/x`),
+    ).toMatchObject({
+      user: 'app',
+      passwordVar: 'DB_PASS',
+      host: 'pg',
+    })
+    expect(credentialUrl('redis://:$REDIS_PASSWORD@cache')).toMatchObject({ user: '', host: 'cache' })
+    expect(credentialUrl('postgresql://app:literal@db/app')).toBeUndefined()
+    expect(credentialUrl(`http://example.com/${ref('TOKEN')}`)).toBeUndefined()
   })
 })
 
@@ -331,6 +497,79 @@ describe('hush init edge cases', () => {
     expect(() => parseManifest(renderManifest(inf), join(dir, 'hush.yaml'))).not.toThrow()
   })
 
+  it('proposes server rotators from env-style passwords, an old redis, the host network and vendor images', async () => {
+    const inf = await inferText({
+      'compose.yml': stringify({
+        services: {
+          pg: {
+            image: 'bitnami/postgresql:16',
+            network_mode: 'host',
+            environment: { POSTGRES_PASSWORD: ref('PG_PASS'), POSTGRES_USER: 'app' },
+          },
+          old: { image: 'redis:5-alpine', command: `redis-server --requirepass ${ref('REDIS_PASSWORD')}` },
+          web: {
+            image: 'example/web',
+            environment: [
+              `CACHE_URL=redis://:${ref('REDIS_PASSWORD')}@old:6379`,
+              `ADMIN_PASSWORD=${ref('ADMIN_PASSWORD')}`,
+            ],
+          },
+        },
+      }),
+    })
+    const s = byName(inf)
+    expect(s.get('pg_pass')!.rotate).toEqual({ via: 'pg' })
+    expect(s.get('redis_password')!.rotate).toEqual({ via: 'old' }) // no grace: redis 5 has one password
+    expect(s.get('admin_password')!.rotate).toEqual({ consumers: 'restart' })
+    expect(inf.rotators.map((r) => [r.name, Object.fromEntries(r.settings)])).toEqual([
+      [
+        'pg',
+        { type: 'postgres', host: '127.0.0.1', port: 5432, admin: 'pg_pass', admin_user: 'app', role: 'app' },
+      ],
+      ['old', { type: 'redis', host: 'old', port: 6379, mode: 'requirepass' }],
+    ])
+    expect(inf.rotators[1]!.notes.join(' ')).toMatch(/its consumers \(web\) fail .*--allow-downtime/)
+    expect(parseManifest(renderManifest(inf), join(dir, 'hush.yaml')).warnings).toEqual([])
+  })
+
+  it('never proposes a restart for the password of a server no compose file runs', async () => {
+    const inf = await inferText({ '.env.example': 'DB_PASSWORD=\nSMTP_RELAY_PASSWORD=\n' })
+    expect(byName(inf).get('db_password')).toMatchObject({
+      rotate: { strategy: 'manual' },
+      note: expect.stringMatching(/no compose file runs/),
+    })
+    expect(byName(inf).get('smtp_relay_password')!.rotate).toEqual({ consumers: 'restart' })
+  })
+
+  it('turns the fixed user of a role-pair password into its active role', async () => {
+    const inf = await inferText({
+      'compose.yml': stringify({
+        services: {
+          db: {
+            image: 'postgres:16',
+            environment: { POSTGRES_PASSWORD_FILE: '/run/secrets/pg_admin' },
+            secrets: ['pg_admin'],
+          },
+          api: {
+            environment: {
+              DATABASE_URL: `postgresql://${ref('APP_DB_USER:-app')}:${ref('APP_DB_PASSWORD')}@db/app`,
+            },
+          },
+        },
+        secrets: { pg_admin: { file: './secrets/pg_admin' } },
+      }),
+    })
+    const s = byName(inf)
+    expect(s.has('app_db_user')).toBe(false)
+    expect(s.get('app_db_password')).toMatchObject({
+      rotate: { via: 'app_db', grace: '1d' },
+      note: expect.stringContaining('app_db_user is no longer a fixed value'),
+    })
+    const m = parseManifest(renderManifest(inf), join(dir, 'hush.yaml'))
+    expect(m.byName.get('app_db_password')!.activeRole!.entry).toBe('app_db_user')
+    expect(storeEntries(inf, dir)).toEqual(['app_db_password', 'app_db_user', 'pg_admin'])
+  })
+
   it('throws a usage error for a compose file that is not YAML, and an I/O error for a missing file', async () => {
     await expect(inferText({ 'bad.yml': 'services: [\n' })).rejects.toMatchObject({ code: 'HUSH_E_USAGE' })
     await expect(
@@ -341,6 +580,7 @@ describe('hush init edge cases', () => {
   })
 
   it('always renders a manifest the loader accepts, whatever the compose names (property)', async () => {
+    const IMAGES = ['postgres:16', 'redis:7', 'redis:5', 'grafana/grafana', 'example/app']
     const name = fc.oneof(
       fc.string(),
       fc.stringMatching(/^[a-z][a-z_]{0,8}(_primary|_previous|_password|_user|_token|_key|_url)?$/),
@@ -369,8 +609,14 @@ describe('hush init edge cases', () => {
               services.map((svc, i) => [
                 svc,
                 {
+                  image: IMAGES[i % IMAGES.length],
+                  command: `redis-server --requirepass "$$(cat /run/secrets/${names[i] ?? 'x'})"`,
                   secrets: names.slice(i),
-                  environment: names.map((n) => `${n.toUpperCase()}_FILE=/run/secrets/${n}`),
+                  environment: [
+                    ...names.map((n) => `${n.toUpperCase()}_FILE=/run/secrets/${n}`),
+                    `POSTGRES_PASSWORD_FILE=/run/secrets/${names[i] ?? 'x'}`,
+                    `DATABASE_URL=postgresql://u:\${${(names[i + 1] ?? 'x').toUpperCase()}}@${services[0]}/db`,
+                  ],
                 },
               ]),
             ),
@@ -381,6 +627,7 @@ describe('hush init edge cases', () => {
           for (const s of inf.secrets) expect(s.name).toMatch(/^[a-z0-9_]+$/)
           const m = parseManifest(renderManifest(inf), join(dir, 'hush.yaml'))
           expect(m.secrets.length).toBe(inf.secrets.length)
+          for (const s of m.secrets) if (s.rotation?.via) expect(m.rotators[s.rotation.via]).toBeDefined()
         },
       ),
       { numRuns: 150 },
@@ -393,6 +640,7 @@ describe('gitignoreAdditions', () => {
     project: 'p',
     storePath,
     secrets: [],
+    rotators: [],
     services: {},
     ignoredKeys: [],
     warnings: [],

@@ -50,10 +50,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
     })
 }
 
-/** redis-server with an ACL file (one `user …` rule per line). */
-export async function startRedis(aclRules: readonly string[]): Promise<RunningServer> {
+/** redis-server with an ACL file (one `user …` rule per line), on `port` or a free one. */
+export async function startRedis(aclRules: readonly string[], port?: number): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hush-redis-'))
-  const port = await freePort()
+  port ??= await freePort()
   writeFileSync(join(dir, 'users.acl'), `${aclRules.join('\n')}\n`)
   const child = spawn(
     'redis-server',
@@ -109,13 +109,13 @@ export function postgresAvailable(): boolean {
 
 /**
  * A PostgreSQL cluster on loopback with SCRAM authentication and superuser
- * `postgres` / `superPassword`. initdb refuses to run as root, so as root it
+ * `postgres` / `superPassword`, on `port` or a free one. initdb refuses to run as root, so as root it
  * runs as the `postgres` OS user.
  */
-export async function startPostgres(superPassword: string): Promise<RunningServer> {
+export async function startPostgres(superPassword: string, port?: number): Promise<RunningServer> {
   const bin = postgresBin()!
   const dir = mkdtempSync(join(tmpdir(), 'hush-pg-'))
-  const port = await freePort()
+  port ??= await freePort()
   const asRoot = process.getuid?.() === 0
   const run = (cmd: string, args: string[]) =>
     asRoot

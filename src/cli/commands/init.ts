@@ -5,6 +5,7 @@ import {
   gitignoreAdditions,
   inferFromSources,
   renderManifest,
+  rotationOf,
 } from '../../core/init/index.js'
 import { MANIFEST_FILE } from '../../core/manifest/load.js'
 import { HushError } from '../../lib/errors.js'
@@ -62,10 +63,11 @@ export async function run(
     `wrote ${relative(cwd, target) || target} from ${paths.map((p) => relative(cwd, p)).join(', ') || 'nothing (no sources found)'}`,
   )
   out.table(
-    ['secret', 'how', 'found in'],
+    ['secret', 'how', 'rotates', 'found in'],
     inference.secrets.map((s) => [
       s.name,
       s.generate ?? (s.provide ? 'provide (hush set)' : `value ${JSON.stringify(s.value)}`),
+      rotationOf(s),
       s.from.join('; '),
     ]),
   )
@@ -73,6 +75,10 @@ export async function run(
   out.line(
     `${inference.secrets.length} secrets: ${count('keyring')} key ring(s), ${count('password')} password(s), ${count('key')} key(s), ${count('provided')} to provide, ${count('user')} user name(s)`,
   )
+  if (inference.rotators.length > 0)
+    out.line(
+      `rotators: ${inference.rotators.map((r) => r.name).join(', ')} (the comments above each in hush.yaml say what to set up first)`,
+    )
   if (inference.ignoredKeys.length > 0)
     out.line(`not secrets (left out): ${inference.ignoredKeys.join(', ')}`)
   if (additions.length > 0) out.line(`added to .gitignore: ${additions.join(' ')}`)

@@ -16,12 +16,30 @@ export interface ComposeSecret {
 
 export interface ComposeService {
   name: string
+  /** `image:`, defaults of `${VAR:-default}` applied */
+  image?: string
+  /** `environment:` as written: a missing value is passed through from the shell */
+  env: [key: string, value: string | undefined][]
+  /** `command:`, a list joined with spaces */
+  command?: string
+  /** `ports:` that publish a container port on the host (`"127.0.0.1:5433:5432"`, long form) */
+  ports: PublishedPort[]
+  /** `network_mode: host`: the container's ports are the host's */
+  hostNetwork: boolean
   /** `secrets:` entries; target defaults to the source */
   mounts: { source: string; target: string }[]
   /** `X_FILE: /run/secrets/x` → { envVar: 'X', key: 'X_FILE', path } (path undefined when it cannot be resolved) */
   fileLinks: { envVar: string; key: string; path: string | undefined }[]
   /** `${VAR}` references and pass-through keys of `environment:` */
   refs: VarRef[]
+}
+
+export interface PublishedPort {
+  /** the container port */
+  target: number
+  published: number
+  /** the host address it is published on, when one is named */
+  hostIp?: string
 }
 
 export interface ComposeFacts {
@@ -85,7 +103,25 @@ function readSecret(raw: string, spec: unknown, composeFile: string, facts: Comp
 }
 
 function readService(name: string, spec: Obj): ComposeService {
-  const service: ComposeService = { name, mounts: [], fileLinks: [], refs: [] }
+  const env = environmentOf(spec.environment)
+  const image = scalar(spec.image)
+  const command = Array.isArray(spec.command)
+    ? spec.command
+        .map(scalar)
+        .filter((t) => t !== undefined)
+        .join(' ')
+    : scalar(spec.command)
+  const service: ComposeService = {
+    name,
+    ...(image !== undefined ? { image: withDefaults(image) ?? image } : {}),
+    env,
+    ...(command !== undefined ? { command } : {}),
+    ports: Array.isArray(spec.ports) ? spec.ports.flatMap(portOf) : [],
+    hostNetwork: spec.network_mode === 'host',
+    mounts: [],
+    fileLinks: [],
+    refs: [],
+  }
   if (Array.isArray(spec.secrets))
     for (const entry of spec.secrets) {
       const source = isObj(entry) ? scalar(entry.source) : scalar(entry)
@@ -93,14 +129,31 @@ function readService(name: string, spec: Obj): ComposeService {
       const target = (isObj(entry) ? scalar(entry.target) : undefined) ?? source
       service.mounts.push({ source, target })
     }
-  for (const [key, value] of environmentOf(spec.environment)) {
+  for (const [key, value] of env) {
     const fileKey = /^(.+?)_{1,2}FILE$/.exec(key)
     if (fileKey && value !== undefined)
       service.fileLinks.push({ envVar: fileKey[1]!, key, path: withDefaults(value) })
     if (value === undefined) service.refs.push({ name: key })
     else service.refs.push(...varRefs(value))
   }
+  // compose interpolates `${VAR}` in the command too (`--requirepass ${REDIS_PASSWORD}`)
+  if (command !== undefined) service.refs.push(...varRefs(command))
   return service
+}
+
+/** `"5433:5432"`, `"127.0.0.1:5433:5432/tcp"`, `{ target: 5432, published: 5433 }`; none for a bare or ranged port. */
+function portOf(entry: unknown): PublishedPort[] {
+  if (isObj(entry)) {
+    const target = Number(scalar(entry.target))
+    const published = Number(withDefaults(scalar(entry.published) ?? '') ?? '')
+    const hostIp = scalar(entry.host_ip)
+    if (!Number.isInteger(target) || !Number.isInteger(published) || published <= 0) return []
+    return [{ target, published, ...(hostIp ? { hostIp } : {}) }]
+  }
+  const text = withDefaults(scalar(entry) ?? '')?.replace(/\/(tcp|udp)$/, '')
+  const m = text === undefined ? null : /^(?:\[?([^\]]*?)\]?:)?(\d+):(\d+)$/.exec(text)
+  if (!m) return []
+  return [{ target: Number(m[3]), published: Number(m[2]), ...(m[1] ? { hostIp: m[1] } : {}) }]
 }
 
 /** Map form `{ K: v }` or list form `[K=v, K]`; a missing value means "passed through from the shell". */

@@ -9,6 +9,8 @@ import { parseDotenvExample } from './dotenv-example.js'
 import { collapseKeyrings } from './keyring.js'
 import { FILE_KEY, Links } from './link.js'
 import { projectNameOf, secretNameOf, shown } from './names.js'
+import { proposeRotation } from './rotation.js'
+import { serverUses } from './servers.js'
 import { readService } from './services.js'
 import { chooseStorePath, type SecretFile } from './store-path.js'
 import type { Inference, InferredSecret, InitSource } from './types.js'
@@ -44,13 +46,15 @@ export async function inferFromSources(root: string, sources: InitSource[]): Pro
   }
   // a Map, so that a service called __proto__ is a service like any other
   const mounted = new Map<string, string[]>()
+  const targets = new Map<string, Map<string, string>>()
   const envKeys: EnvKey[] = []
   for (const t of texts)
     if (t.kind !== 'compose')
       for (const e of parseDotenvExample(t.text))
         envKeys.push({ key: e.key, example: e.value, fromDotenv: true, where: `${t.rel} ${e.key}` })
   for (const { facts } of composes)
-    for (const svc of facts.services) readService(svc, { links, skipped, warnings, mounted, envKeys })
+    for (const svc of facts.services)
+      readService(svc, { links, skipped, warnings, mounted, targets, envKeys })
   const ignoredKeys: string[] = []
   for (const e of envKeys) addEnvKey(e, { all, links, warnings }, ignoredKeys)
 
@@ -75,6 +79,16 @@ export async function inferFromSources(root: string, sources: InitSource[]): Pro
     if (svc === '__proto__') warnings.push('service "__proto__" is left out of services: (a reserved name)')
     else if (collapsed.length > 0) serviceEntries.push([svc, collapsed])
   }
+  const services = Object.fromEntries(serviceEntries)
+  const held = serverUses(
+    composes.flatMap((c) => c.facts.services),
+    {
+      byVar: (name) => links.byEnv.get(name) ?? secretNameOf(name),
+      byPath: (svc, path) => links.secretAt(path, targets.get(svc)),
+      mounted: (svc) => mounted.get(svc) ?? [],
+    },
+  ).uses.map((u) => ({ ...u, secret: memberOf.get(u.secret) ?? u.secret }))
+  const proposal = proposeRotation(secrets, held, services)
   const firstSeen = new Map<string, number>()
   for (const [i, e] of envKeys.entries()) if (!firstSeen.has(e.key)) firstSeen.set(e.key, i)
   ignoredKeys.sort((a, b) => firstSeen.get(a)! - firstSeen.get(b)!)
@@ -84,8 +98,9 @@ export async function inferFromSources(root: string, sources: InitSource[]): Pro
     project,
     sources: texts.map((t) => t.rel),
     storePath: store.storePath,
-    secrets,
-    services: Object.fromEntries(serviceEntries),
+    secrets: proposal.secrets,
+    rotators: proposal.rotators,
+    services,
     ignoredKeys,
     warnings,
   }

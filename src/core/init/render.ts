@@ -1,6 +1,6 @@
 /** The hush.yaml text `hush init` writes: valid for parseManifest, and commented for the human who reviews it. */
 
-import type { Inference, InferredSecret } from './types.js'
+import type { Inference, InferredRotator, InferredSecret } from './types.js'
 import { comment, scalar } from './yaml-text.js'
 
 export const DEFAULT_STORE_PATH = '.secrets/development'
@@ -21,6 +21,12 @@ export function renderManifest(inf: Inference): string {
     ...comment(
       'Review it before `hush gen`: is each secret generated, a fixed value or provided by a person (hush set)? ' +
         'Check the guessed values and the services list.',
+    ),
+    ...comment(
+      'rotate: says how the consumers of a generated secret learn a new value: { via: <rotator> } when a server ' +
+        'holds it (hush changes it there), { strategy: keyring } for signing keys, { consumers: restart } when only ' +
+        'the applications hold it (restart the services that use it), { strategy: manual } when a server holds it ' +
+        'that hush cannot change (a person does, then hush set).',
     ),
     'version: 1',
     `project: ${scalar(inf.project)}`,
@@ -43,6 +49,7 @@ export function renderManifest(inf: Inference): string {
       'services:',
       ...services.map(([svc, names]) => `  ${scalar(svc)}: [${names.map(scalar).join(', ')}]`),
     )
+  if (inf.rotators.length > 0) lines.push('', 'rotators:', ...inf.rotators.flatMap(renderRotator))
   if (inf.ignoredKeys.length > 0)
     lines.push('', ...comment(`not secrets (not managed): ${inf.ignoredKeys.join(', ')}`))
   return `${lines.join('\n')}\n`
@@ -55,6 +62,7 @@ function renderSecret(s: InferredSecret): string[] {
   if (s.provide) body.push('provide: true')
   if (s.kind === 'keyring')
     body.push(`rotate: { strategy: keyring${s.mirror === false ? ', mirror: false' : ''} }`)
+  else if (s.rotate) body.push(`rotate: { ${pairs(Object.entries(s.rotate))} }`)
   if (s.env !== undefined) body.push(`env: ${scalar(s.env)}`)
   return [
     ...comment(`found: ${grouped(s.from).join('; ')}`, '  '),
@@ -63,6 +71,33 @@ function renderSecret(s: InferredSecret): string[] {
     ...body.map((b) => `    ${b}`),
   ]
 }
+
+/** How a secret rotates, in a word or two (`hush init`'s table): `via db`, `restart`, `keyring`, `manual`. */
+export function rotationOf(s: InferredSecret): string {
+  if (s.kind === 'keyring') return 'keyring'
+  if (!s.rotate) return '-'
+  if ('via' in s.rotate) return `via ${s.rotate.via}`
+  return 'consumers' in s.rotate ? 'restart' : 'manual'
+}
+
+/** `type: postgres` … `roles: [app_a, app_b]`, each explained by the comment lines above it. */
+function renderRotator(r: InferredRotator): string[] {
+  return [
+    ...r.notes.flatMap((n) => comment(n, '  ')),
+    `  ${scalar(r.name)}:`,
+    ...r.settings.map(([k, v]) => `    ${k}: ${value(v)}`),
+  ]
+}
+
+/** Numbers and durations (`1d`) plain, like the rest of hush.yaml; anything else as scalar() writes it. */
+const value = (v: string | number | string[]): string =>
+  Array.isArray(v)
+    ? `[${v.map(scalar).join(', ')}]`
+    : typeof v === 'number' || /^\d+[smhdwy]$/.test(v)
+      ? String(v)
+      : scalar(v)
+const pairs = (entries: [string, string | number | string[]][]) =>
+  entries.map(([k, v]) => `${k}: ${value(v)}`).join(', ')
 
 /** `compose secret a`, `compose secret b` → `compose secrets a, b`: keyrings read better. */
 function grouped(from: string[]): string[] {

@@ -11,15 +11,18 @@ export interface ServiceCtx {
   warnings: string[]
   /** service → secret names it mounts (before keyring collapse) */
   mounted: Map<string, string[]>
+  /** service → where its mounts appear in the container (`/run/secrets/<target>`) → secret name */
+  targets: Map<string, Map<string, string>>
   envKeys: EnvKey[]
 }
 
 export function readService(
   svc: ComposeService,
-  { links, skipped, warnings, mounted, envKeys }: ServiceCtx,
+  { links, skipped, warnings, mounted, targets: allTargets, envKeys }: ServiceCtx,
 ): void {
   // where a `*_FILE` path may point: `/run/secrets/<target>` or an absolute long-form target
-  const targets = new Map<string, string>()
+  const targets = allTargets.get(svc.name) ?? new Map<string, string>()
+  allTargets.set(svc.name, targets)
   const names = mounted.get(svc.name) ?? []
   for (const { source, target } of svc.mounts) {
     const name = links.byRaw.get(source)

@@ -22,9 +22,30 @@ export interface InferredSecret {
   env?: string
   /** keyring only: false when nothing references the bare legacy `<name>` copy */
   mirror?: boolean
+  /** generated, not a keyring: how its consumers learn a new value */
+  rotate?: InferredRotate
   /** where it was found, for humans: "compose secret session_key", "API_KEY_FILE in service api" */
   from: string[]
   note?: string
+}
+
+/**
+ * `via`: a server the compose files run holds it, and the rotator changes it there (`grace`: how
+ * long old and new both work); `consumers: restart`: only the applications hold it; `manual`: a
+ * server holds it that hush cannot drive, a person changes it there and runs `hush set`.
+ */
+export type InferredRotate =
+  | { via: string; grace?: string }
+  | { consumers: 'restart' }
+  | { strategy: 'manual' }
+
+/** A `rotators:` entry `hush init` proposes. */
+export interface InferredRotator {
+  name: string
+  /** written in this order; a list is written as a flow sequence */
+  settings: [key: string, value: string | number | string[]][]
+  /** comment lines above it: what hush does with it and what the user still has to do */
+  notes: string[]
 }
 
 /** Everything `hush init` inferred, before rendering. */
@@ -35,6 +56,8 @@ export interface Inference {
   /** the files store directory the compose files read from, relative to the root (posix) */
   storePath: string | undefined
   secrets: InferredSecret[]
+  /** the rotators the `via:` of secrets name */
+  rotators: InferredRotator[]
   /** service → secret names it consumes (keyring members collapsed to the keyring name) */
   services: Record<string, string[]>
   /** .env.example / compose `${VAR}` keys judged not secret, e.g. LOG_LEVEL */

@@ -185,10 +185,12 @@ function withActiveRole(spec: SecretSpec, raw: RawManifest, problems: Problems):
     problems.errors.push(`rotators.${via}.roles: expected two role names, e.g. [app_a, app_b]`)
     return spec
   }
-  const entry = spec.name.endsWith('_password')
-    ? `${spec.name.slice(0, -'_password'.length)}_user`
-    : `${spec.name}_user`
-  return { ...spec, activeRole: { entry, roles: [roles[0], roles[1]] } }
+  return { ...spec, activeRole: { entry: activeRoleEntryOf(spec.name), roles: [roles[0], roles[1]] } }
+}
+
+/** The store entry that names the active role of a postgres role pair: `app_db_password` → `app_db_user`. */
+export function activeRoleEntryOf(secret: string): string {
+  return secret.endsWith('_password') ? `${secret.slice(0, -'_password'.length)}_user` : `${secret}_user`
 }
 
 /** `scan.rules`, each regex checked by the same rule as `pattern:` (the scanner compiles it on RE2 too). */

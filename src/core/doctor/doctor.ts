@@ -167,11 +167,12 @@ async function dockerProbes(project: Project): Promise<Probe[]> {
     info = (await engine.call<typeof info>('GET', '/info')).body ?? {}
   } catch (err) {
     if (!(err instanceof HushError)) throw err
+    const from = err.message.includes(source) ? '' : `endpoint from ${source}; `
     return [
       {
         check: 'docker engine',
         status: 'warn',
-        message: `${err.message} (endpoint from ${source}; only needed for swarm environments)`,
+        message: `${err.message} (${from}only needed for swarm environments)`,
         hint: err.hint,
       },
     ]

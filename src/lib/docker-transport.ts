@@ -91,7 +91,7 @@ const UNVERIFIED = /CERT|SELF_SIGNED|UNABLE_TO_|ALTNAME|certificate/i
 function tlsHint(err: Error, tls: EngineTls): string {
   const code = (err as NodeJS.ErrnoException).code ?? ''
   if (/ALERT|ECONNRESET|EPIPE/.test(code))
-    return `the engine refused the client certificate ${join(tls.dir, 'cert.pem')}: is it signed by the engine's CA?`
+    return `the engine closed the TLS connection: does it accept the client certificate ${join(tls.dir, 'cert.pem')} (signed by its CA)?`
   if (UNVERIFIED.test(code) || UNVERIFIED.test(err.message))
     return `the engine's certificate does not verify against ${join(tls.dir, 'ca.pem')} (${tls.setting}): hush never skips this check`
   return START_ENGINE

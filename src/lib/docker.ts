@@ -1,27 +1,13 @@
-/** The Docker Engine API over the unix socket or DOCKER_HOST, without the docker CLI. */
-import { request } from 'node:http'
+/** The Docker Engine API over the unix socket, tcp (TLS) or ssh, without the docker CLI. */
+import type { IncomingMessage } from 'node:http'
+import { describeEndpoint, type EngineEndpoint } from './docker-endpoint.js'
+import { type Transport, transportFor } from './docker-transport.js'
 import { HushError } from './errors.js'
+
+export { describeEndpoint, type EngineEndpoint, engineEndpoint } from './docker-endpoint.js'
 
 /** API 1.41 (Engine 20.10) is the newest Debian 12's docker.io speaks; newer engines accept it too. */
 const API = '/v1.41'
-
-export interface EngineEndpoint {
-  readonly socketPath?: string
-  readonly host?: string
-  readonly port?: number
-}
-
-export function engineEndpoint(env: Readonly<Record<string, string | undefined>>): EngineEndpoint {
-  const host = env.DOCKER_HOST
-  if (!host) return { socketPath: '/var/run/docker.sock' }
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) }
-  const url = new URL(host.replace(/^tcp:/, 'http:'))
-  return { host: url.hostname, port: Number(url.port || 2375) }
-}
-
-export function describeEndpoint(endpoint: EngineEndpoint): string {
-  return endpoint.socketPath ?? `tcp://${endpoint.host}:${endpoint.port}`
-}
 
 export interface EngineResponse {
   readonly status: number
@@ -29,7 +15,7 @@ export interface EngineResponse {
 }
 
 function send(
-  endpoint: EngineEndpoint,
+  transport: Transport,
   method: string,
   path: string,
   body: unknown,
@@ -37,9 +23,8 @@ function send(
 ): Promise<EngineResponse> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
-    const req = request(
+    const req = transport.request(
       {
-        ...endpoint,
         path: `${API}${path}`,
         method,
         timeout: timeoutMs,
@@ -47,7 +32,7 @@ function send(
           ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
           : {},
       },
-      (res) => {
+      (res: IncomingMessage) => {
         let text = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
@@ -68,18 +53,10 @@ function send(
   })
 }
 
-/** GET a path; resolves to undefined when the engine cannot be reached or answers an error (doctor's probes). */
-export async function engineGet(endpoint: EngineEndpoint, path: string, timeoutMs = 2000): Promise<unknown> {
-  try {
-    const res = await send(endpoint, 'GET', path, undefined, timeoutMs)
-    return res.status === 200 ? res.body : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** An Engine API client whose failures are HushErrors naming the call (request bodies, which hold values, never appear). */
 export class Engine {
+  private transport: Transport | undefined
+
   constructor(
     readonly endpoint: EngineEndpoint,
     private readonly timeoutMs = 30_000,
@@ -96,30 +73,42 @@ export class Engine {
     body?: unknown,
     ok: readonly number[] = [200, 201, 204],
   ): Promise<{ status: number; body: T }> {
+    // built on the first call: an unusable endpoint or unreadable certificates fail here, not at start-up
+    this.transport ??= transportFor(this.endpoint)
+    const transport = this.transport
     let res: EngineResponse
     try {
-      res = await send(this.endpoint, method, path, body, this.timeoutMs)
+      res = await send(transport, method, path, body, this.timeoutMs)
     } catch (err) {
       throw new HushError(
         'HUSH_E_ENGINE',
         `no Docker engine answers at ${this.where} (${(err as Error).message})`,
         {
-          hint: 'start dockerd (and `docker swarm init`), or point DOCKER_HOST at the engine',
+          hint: transport.hint(err as Error),
         },
       )
     }
     if (!ok.includes(res.status)) {
-      const message = (res.body as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`
+      const message = engineMessage(res)
       throw new HushError(
         'HUSH_E_ENGINE',
-        `the Docker engine refused ${method} ${path.split('?')[0]}: ${message}`,
+        `the Docker engine at ${this.where} refused ${method} ${path.split('?')[0]}: ${message}`,
         {
           hint: /not a swarm manager|swarm mode/i.test(message)
             ? 'run `docker swarm init` (or point DOCKER_HOST at a manager node)'
-            : 'see the engine message above; `hush doctor` checks the engine and swarm mode',
+            : /HTTP request to an HTTPS server/i.test(message)
+              ? 'the engine speaks TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH'
+              : 'see the engine message above; `hush doctor` checks the engine and swarm mode',
         },
       )
     }
     return { status: res.status, body: res.body as T }
   }
+}
+
+/** The engine's error message: JSON `{message}`, else the first line of a plain-text answer. */
+function engineMessage(res: EngineResponse): string {
+  const { body } = res
+  if (typeof body === 'string' && body.trim()) return body.trim().split('\n')[0]!.slice(0, 200)
+  return (body as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`
 }

@@ -33,15 +33,15 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-async function waitFor(probe: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+export async function waitFor(probe: () => Promise<boolean>, what: string, tries = 100): Promise<void> {
+  for (let i = 0; i < tries; i++) {
     if (await probe()) return
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`${what} did not start`)
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+export function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
       if (child.exitCode !== null) return resolve()

@@ -5,7 +5,7 @@
 import { existsSync, promises as fs } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { parse } from 'yaml'
-import { engineEndpoint, engineGet } from '../../lib/docker.js'
+import { Engine, engineEndpoint } from '../../lib/docker.js'
 import { HushError } from '../../lib/errors.js'
 import { gitRoot, ignoredPaths } from '../../lib/git.js'
 import { permissionProblems } from '../check/files.js'
@@ -159,21 +159,28 @@ async function composeProbes(root: string): Promise<Probe[]> {
 
 async function dockerProbes(project: Project): Promise<Probe[]> {
   const endpoint = engineEndpoint(project.world.env)
-  const where = endpoint.socketPath ?? `${endpoint.host}:${endpoint.port}`
-  const info = (await engineGet(endpoint, '/info')) as { Swarm?: { LocalNodeState?: string } } | undefined
-  if (!info || typeof info !== 'object')
+  // a remote engine's first call includes the ssh or TLS handshake
+  const engine = new Engine(endpoint, endpoint.kind === 'unix' ? 2000 : 15_000)
+  const source = endpoint.from === 'default' ? 'the default socket' : endpoint.from
+  let info: { Swarm?: { LocalNodeState?: string } }
+  try {
+    info = (await engine.call<typeof info>('GET', '/info')).body ?? {}
+  } catch (err) {
+    if (!(err instanceof HushError)) throw err
+    const from = err.message.includes(source) ? '' : `endpoint from ${source}; `
     return [
       {
         check: 'docker engine',
         status: 'warn',
-        message: `no Docker engine answers at ${where}`,
-        hint: 'start dockerd, or set DOCKER_HOST; only needed for swarm environments',
+        message: `${err.message} (${from}only needed for swarm environments)`,
+        hint: err.hint,
       },
     ]
+  }
   const swarm = info.Swarm?.LocalNodeState ?? 'inactive'
   const services = swarm === 'active' && project.target ? await consumerProbes(project, project.target) : []
   return [
-    { check: 'docker engine', status: 'ok', message: `engine reachable at ${where}` },
+    { check: 'docker engine', status: 'ok', message: `engine reachable at ${engine.where} (${source})` },
     {
       check: 'swarm mode',
       status: swarm === 'active' ? 'ok' : 'warn',

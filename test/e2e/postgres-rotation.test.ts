@@ -238,4 +238,31 @@ rotators:
       await server.stop()
     }
   })
+
+  it('the superuser rotating its own password: --abort after APPLIED logs in with the new one to put the old one back', async () => {
+    const server = await startPostgres(SUPER)
+    try {
+      const dir = tmpProject(`version: 1
+project: pgself
+environments: { development: { path: s } }
+secrets:
+  postgres_password: { generate: password:24, rotate: { every: 90d, via: db } }
+rotators:
+  db: { type: postgres, host: 127.0.0.1, port: ${server.port}, role: postgres, admin: postgres_password }
+`)
+      expect((await hush(['set', 'postgres_password', '--stdin'], { cwd: dir, input: SUPER })).code).toBe(0)
+      const killed = await hush(['rotate', 'postgres_password', '--allow-downtime'], {
+        cwd: dir,
+        env: { HUSH_FAILPOINT: 'APPLIED' },
+      })
+      expect(killed.code).toBe(null)
+      expect(await query(server.port, 'postgres', 'postgres', SUPER, 'SELECT 1')).toBe(false) // the server has the new one
+      const aborted = await hush(['rotate', 'postgres_password', '--abort'], { cwd: dir })
+      expect(aborted.code, aborted.stderr).toBe(0)
+      expect(await query(server.port, 'postgres', 'postgres', SUPER, 'SELECT 1')).toBe(true)
+      expect(readFileSync(join(dir, 's', 'postgres_password'), 'utf8')).toBe(SUPER)
+    } finally {
+      await server.stop()
+    }
+  })
 })

@@ -60,10 +60,19 @@ export function postgresRotator(config: PostgresRotatorConfig): Rotator {
       return false
     }
   }
-  const setPassword = async (role: string, password: string): Promise<void> => {
+  /**
+   * Set a role's password as the admin. When the role is the admin itself (a server's superuser
+   * password), the store may already hold a password the server no longer has: `fallback` (the
+   * other of old and new) is tried when the admin's stored password is refused.
+   */
+  const setPassword = async (role: string, password: string, fallback?: string): Promise<void> => {
     let client: Client | undefined
+    const admin = config.adminUser ?? 'postgres'
     try {
-      client = await connect(config.adminUser ?? 'postgres', config.adminPassword)
+      client = await connect(admin, config.adminPassword).catch(async (err: unknown) => {
+        if (fallback === undefined || admin !== role || (err as { code?: string }).code !== '28P01') throw err
+        return connect(admin, fallback)
+      })
       const ident = client.escapeIdentifier(role)
       await client.query(
         `ALTER ROLE ${ident} WITH LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(password))}`,
@@ -91,7 +100,7 @@ export function postgresRotator(config: PostgresRotatorConfig): Rotator {
       },
       async apply(ctx) {
         if (await canLogin(role, ctx.pending)) return `${role} already logs in with the new password`
-        await setPassword(role, ctx.pending)
+        await setPassword(role, ctx.pending, ctx.current)
         return `${role} has the new password; the old one no longer works`
       },
       async test(ctx) {
@@ -109,7 +118,7 @@ export function postgresRotator(config: PostgresRotatorConfig): Rotator {
       },
       async abort(ctx) {
         if (ctx.current !== undefined && (await canLogin(role, ctx.pending)))
-          await setPassword(role, ctx.current)
+          await setPassword(role, ctx.current, ctx.pending)
       },
     }
   }

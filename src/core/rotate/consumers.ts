@@ -8,13 +8,11 @@ import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { HushError } from '../../lib/errors.js'
 import { composeFiles } from '../doctor/compose-files.js'
+import { serverImage } from '../init/servers.js'
 import type { Manifest, SecretSpec } from '../manifest/types.js'
 
 export type ConsumerPath = 'rotator' | 'keyring' | 'restart'
 
-/** Images of servers that keep a credential of their own (they read it once, at initialisation). */
-const SERVER_IMAGE =
-  /(^|\/)(postgres(ql)?|postgis|timescaledb|redis(-stack)?|valkey|mysql|mariadb|mongo(db)?|rabbitmq)([:@]|$)/i
 const SIGNING = /(^|_)(jwt|signing|hmac|sign)(_|$)/
 
 /** Why a server holds this secret (a name, for the message), or undefined. */
@@ -40,7 +38,7 @@ function composeServers(root: string): { name: string; image: string; uses: Set<
     const services = (doc as { services?: Record<string, unknown> } | null)?.services ?? {}
     for (const [name, raw] of Object.entries(services)) {
       const svc = (raw ?? {}) as { image?: unknown; secrets?: unknown; environment?: unknown }
-      if (typeof svc.image !== 'string' || !SERVER_IMAGE.test(svc.image)) continue
+      if (typeof svc.image !== 'string' || !serverImage(svc.image)) continue
       const uses = new Set<string>()
       for (const s of Array.isArray(svc.secrets) ? svc.secrets : [])
         uses.add(typeof s === 'string' ? s : String((s as { source?: unknown })?.source ?? ''))

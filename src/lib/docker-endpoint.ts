@@ -77,19 +77,18 @@ function configDir(env: Env): string {
   return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker')
 }
 
+/** An endpoint that cannot be used, with why and how to fix it: the first engine call says so. */
+const unusableFrom =
+  (from: string) =>
+  (problem: string, hint: string): EngineEndpoint => ({ kind: 'unusable', from, where: from, problem, hint })
+
 function parseHost(
   address: string,
   from: string,
   tls: EngineTls | undefined,
   unverifiedTls: string | undefined,
 ): EngineEndpoint {
-  const unusable = (problem: string, hint: string): EngineEndpoint => ({
-    kind: 'unusable',
-    from,
-    where: from,
-    problem,
-    hint,
-  })
+  const unusable = unusableFrom(from)
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(address)?.[1]?.toLowerCase()
   if (scheme === 'unix') {
     const socketPath = address.slice('unix://'.length)
@@ -162,13 +161,7 @@ function contextEndpoint(env: Env): EngineEndpoint {
   }
   if (!name || name === 'default') return fallback
   const from = `docker context ${name}`
-  const unusable = (problem: string, hint: string): EngineEndpoint => ({
-    kind: 'unusable',
-    from,
-    where: from,
-    problem,
-    hint,
-  })
+  const unusable = unusableFrom(from)
   const id = createHash('sha256').update(name).digest('hex')
   const metaFile = join(dir, 'contexts', 'meta', id, 'meta.json')
   const meta = readJson(metaFile)

@@ -16,6 +16,7 @@ import {
   freePort,
   postgresAvailable,
   type RunningServer,
+  redisLogin,
   startPostgres,
   startRedis,
 } from '../helpers/servers.js'
@@ -57,27 +58,6 @@ async function pgLogin(port: number, user: string, password: string, database = 
     return false
   } finally {
     await c.end().catch(() => {})
-  }
-}
-
-async function redisLogin(port: number, username: string, password: string) {
-  const c = new Redis({
-    port,
-    username,
-    password,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-  })
-  c.on('error', () => {})
-  try {
-    await c.connect()
-    return (await c.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    c.disconnect()
   }
 }
 
@@ -168,10 +148,10 @@ describe.runIf(have)('hush init proposals against real PostgreSQL and Redis', ()
       const old = read(secret)
       const r = await hush(['rotate', secret], { cwd: dir })
       expect(r.code, r.stderr).toBe(0)
-      expect(await redisLogin(redisServer.port, user, read(secret))).toBe(true)
-      expect(await redisLogin(redisServer.port, user, old)).toBe(true)
+      expect(await redisLogin(redisServer.port, read(secret), user)).toBe(true)
+      expect(await redisLogin(redisServer.port, old, user)).toBe(true)
       expect((await hush(['rotate', '--retire', secret], { cwd: dir })).code).toBe(0)
-      expect(await redisLogin(redisServer.port, user, old)).toBe(false)
+      expect(await redisLogin(redisServer.port, old, user)).toBe(false)
     }
 
     // the superuser holds one password: refused without --allow-downtime, done with it

@@ -4,32 +4,13 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hush, tmpProject } from '../helpers/project.js'
-import { available, loginLoop, type RunningServer, startRedis } from '../helpers/servers.js'
+import { available, loginLoop, type RunningServer, redisLogin, startRedis } from '../helpers/servers.js'
 
 const ADMIN = 'admin-Vt8q2LmZ4xR9pW3k'
 const INITIAL = 'init-Q8v2x9LmP4tR7wZ1bN5c'
 const haveRedis = available('redis-server')
 
-async function login(port: number, password: string, username = 'app'): Promise<boolean> {
-  const c = new Redis({
-    port,
-    username,
-    password,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-  })
-  c.on('error', () => {})
-  try {
-    await c.connect()
-    return (await c.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    c.disconnect()
-  }
-}
+const login = redisLogin
 
 describe.runIf(haveRedis)('redis rotator (real redis-server)', () => {
   let redis: RunningServer

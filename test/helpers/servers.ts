@@ -188,3 +188,26 @@ export function loginLoop(attempt: () => Promise<boolean>): {
     },
   }
 }
+
+/** Whether a Redis user logs in with a password (one connection, no retries). */
+export async function redisLogin(port: number, password: string, username = 'app'): Promise<boolean> {
+  const { Redis } = await import('ioredis')
+  const c = new Redis({
+    port,
+    username,
+    password,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  })
+  c.on('error', () => {})
+  try {
+    await c.connect()
+    return (await c.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    c.disconnect()
+  }
+}

@@ -34,7 +34,7 @@ environments:
   production: { store: swarm, converge_timeout: 90s }
 secrets:
   session_key: { generate: base64:32 }
-  db_password: { generate: password:24, rotate: { every: 30d } }
+  db_password: { generate: password:24, rotate: { every: 30d, consumers: restart } }
   jwt_secret: { generate: base64:32, rotate: { every: 30d, strategy: keyring, grace: 1h } }
 services:
   api: [session_key, db_password, jwt_secret]

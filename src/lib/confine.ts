@@ -29,6 +29,16 @@ export function realPathOf(path: string): string {
   }
 }
 
+/** True when a path relative to a root climbs out of it. */
+function escapes(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)
+}
+
+/** True when `path` resolves (symlinks included) inside `root` or to `root` itself. */
+export function isInside(root: string, path: string): boolean {
+  return !escapes(relative(realPathOf(root), realPathOf(path)))
+}
+
 function unsafe(message: string, hint: string): HushError {
   return new HushError('HUSH_E_UNSAFE_PATH', message, { hint })
 }
@@ -51,8 +61,7 @@ export function assertConfined(root: string, path: string, what: string, allowOu
     )
   if (rel === '') throw unsafe(`${what} (${path}) is the project directory itself`, keepInside)
   if (real === join(realRoot, MANIFEST_FILE)) throw unsafe(`${what} (${path}) is the manifest`, keepInside)
-  const outside = rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)
-  if (outside && !allowOutside)
+  if (escapes(rel) && !allowOutside)
     throw unsafe(
       `${what} (${path}) resolves outside the project, to ${real}`,
       `${keepInside}; if you mean it, pass --allow-outside-project on the command line (hush.yaml cannot)`,

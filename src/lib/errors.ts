@@ -46,7 +46,8 @@ export const ERROR_CODES = {
   HUSH_E_IN_USE: { exit: 1, means: 'a remote secret is still mounted by a running service' },
   HUSH_E_DISTRIBUTE: {
     exit: 1,
-    means: 'a service did not converge on the new secret version and was rolled back',
+    means:
+      'a service did not converge on the new secret version and was rolled back, or a compose override hush remembers could not be rewritten',
   },
   HUSH_E_SEAL: { exit: 1, means: 'a sealed file could not be opened: wrong key, damaged or changed' },
   HUSH_E_SEAL_UNTRUSTED: {

@@ -21,8 +21,14 @@ describe('hush export compose', () => {
   it('mounts every entry of each service secret, sets X_FILE with the manifest env names, and points file: at the store', async () => {
     const dir = tmpProject(manifest)
     expect((await hush(['gen', '-q'], { cwd: dir })).code).toBe(0)
+    expect((await hush(['export', 'compose', '-o', '-'], { cwd: dir })).code).toBe(0)
+    expect(existsSync(join(dir, '.hush', 'overrides.json'))).toBe(false) // stdout is not remembered
     const r = await hush(['export', 'compose', '-o', 'deploy/override.yml'], { cwd: dir })
     expect(r.code, r.stderr).toBe(0)
+    // remembered, so that push and rotate can rewrite it
+    expect(JSON.parse(readFileSync(join(dir, '.hush', 'overrides.json'), 'utf8')).overrides).toEqual([
+      { path: 'deploy/override.yml', env: 'development' },
+    ])
     const path = join(dir, 'deploy', 'override.yml')
     const text = readFileSync(path, 'utf8')
     const doc = parse(text)

@@ -170,7 +170,7 @@ describe('export/compose: entries and the override', () => {
   })
 
   it.runIf(swarmAvailable())(
-    'a swarm environment names the newest pushed version of each entry and refuses one not pushed yet',
+    "a swarm environment names the pushed version holding each entry's value (else the newest) and refuses one not pushed yet",
     async () => {
       const prefix = uniquePrefix('cmp')
       const dir = fresh(`version: 1
@@ -200,12 +200,27 @@ services:
           hint: expect.stringContaining('hush push -e production'),
         })
         await push('pg_password', (await p.store.read('pg_password'))!)
-        await push('session_key', 'a-second-version-of-the-session-key')
-        const override = await composeOverride(p, join(dir, 'o.yml'))
-        expect(override.secrets).toEqual({
-          session_key: { external: true, name: `${prefix}_session_key_v2` },
+        const second = 'a-second-version-of-the-session-key'
+        await push('session_key', second)
+        // the version holding the environment's value: what push and rotation moved the services to
+        expect((await composeOverride(p, join(dir, 'o.yml'))).secrets).toEqual({
+          session_key: { external: true, name: `${prefix}_session_key_v1` },
           pg_password: { external: true, name: `${prefix}_pg_password_v1` },
         })
+        // what a rotation step just sent wins over the store, which holds it only from PROMOTED on
+        const sent = new Map([['session_key', p.fingerprint(second)]])
+        expect((await composeOverride(p, join(dir, 'o.yml'), sent)).secrets.session_key).toEqual({
+          external: true,
+          name: `${prefix}_session_key_v2`,
+        })
+        // a value set but not pushed yet: the newest pushed version
+        await p.store.write('session_key', 'a-third-value-not-pushed', {
+          fingerprint: p.fingerprint('a-third-value-not-pushed'),
+          source: 'provided',
+          at: FROZEN.toISOString(),
+        })
+        const override = await composeOverride(p, join(dir, 'o.yml'))
+        expect(override.secrets.session_key).toEqual({ external: true, name: `${prefix}_session_key_v2` })
         expect(override.services.db).toEqual({
           secrets: ['pg_password'],
           environment: { PG_PASSWORD_FILE: '/run/secrets/pg_password' },

@@ -109,12 +109,16 @@ export async function createService(options: {
     options.image,
     ...options.command,
   ])
-  const want = options.replicas ?? 1
+  await waitRunning(options.name, options.replicas ?? 1)
+}
+
+/** Wait until `want` tasks of a service run (a service hush or `docker stack deploy` created or updated). */
+export async function waitRunning(name: string, want = 1): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const running = docker([
       'service',
       'ps',
-      options.name,
+      name,
       '--filter',
       'desired-state=running',
       '--format',
@@ -125,7 +129,7 @@ export async function createService(options: {
     if (running >= want) return
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error(`service ${options.name} did not start`)
+  throw new Error(`service ${name} did not start`)
 }
 
 /** The secret object names a service mounts, by target. */

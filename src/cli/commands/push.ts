@@ -96,4 +96,5 @@ function render(ctx: Ctx, result: PushResult, copy: boolean, prune: boolean): vo
   ]
   out.result(parts.join(', '))
   if (result.services.length > 0) out.line(`services updated: ${result.services.join(', ')}`)
+  if (result.overrides) out.line(result.overrides)
 }

@@ -3,13 +3,14 @@
  * environment's store), pull (the reverse), rotation's DISTRIBUTED / PROMOTED / REVOKED steps and
  * doctor's mirror probes. Plan by fingerprint, then write or stage what differs; a target that
  * rolls consumers (a swarm) gets every entry and moves its services onto them; prune removes what
- * hush.yaml no longer declares and, on versioned targets, versions nothing uses. Every write is
- * idempotent (a value already there creates no version), so a run cut off halfway is finished by
- * running it again.
+ * hush.yaml no longer declares and, on versioned targets, versions nothing uses; the compose
+ * overrides hush wrote follow (export/overrides). Every write is idempotent (a value already there
+ * creates no version), so a run cut off halfway is finished by running it again.
  */
 import { mapLimit } from '../../lib/concurrency.js'
 import type { Store, StoredSecret, WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
+import { refreshOverrides } from '../export/overrides.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
 import type { Project } from '../project.js'
 import { isOpen, Journal } from '../rotate/journal.js'
@@ -151,6 +152,7 @@ export async function distribute(
   const prune = options.prune ? await planPrune(project, from, to, source, held) : undefined
   rows.push(...(prune?.rows ?? []))
   let services: string[] = []
+  let overrides: string | undefined
   const dirty = changed.size > 0 || (prune?.dropped.length ?? 0) > 0
   if (!options.dryRun && (dirty || to.store.roll))
     await project.locked(async () => {
@@ -174,6 +176,8 @@ export async function distribute(
         services = (await apply(to.store, writes, changed, options)).services
         await prune?.apply()
       })
+      // the compose overrides hush wrote name the target's versions: rewritten now, not left stale
+      if (to.store.roll) overrides = await refreshOverrides(project)
     })
   // a mirror an aborted rotation could not reach holds from's values again once this push is done
   const repairs = new Repairs(project.stateDir)
@@ -191,5 +195,6 @@ export async function distribute(
     rows,
     services,
     counts: countsOf(rows),
+    ...(overrides ? { overrides } : {}),
   }
 }

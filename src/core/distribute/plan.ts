@@ -26,6 +26,8 @@ export interface PushResult {
   readonly counts: Record<'created' | 'updated' | 'unchanged' | 'removed' | 'missing', number>
   /** a mirror an aborted rotation left behind: repaired by this push, or (dry run) needing it */
   readonly repair?: string
+  /** the compose overrides hush rewrote to name the new versions (a note), if any */
+  readonly overrides?: string
 }
 
 /** An entry of the source, with its value when the source holds one. */

@@ -10,12 +10,14 @@ import type { Store } from '../../stores/types.js'
 import { entriesOf } from '../export/compose.js'
 import type { Project } from '../project.js'
 import { composeFiles } from './compose-files.js'
+import { overrideFiles } from './overrides.js'
 import type { Probe } from './types.js'
 
-/** External secret names the project's compose files expect the swarm to hold, by file. */
-async function externalNames(root: string): Promise<Map<string, string[]>> {
+/** External secret names the project's compose files (and the overrides hush remembers) expect the swarm to hold, by file. */
+async function externalNames(root: string, remembered: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>()
-  for (const file of composeFiles(root, ['docker-compose.hush.yml'])) {
+  const files = new Set([...composeFiles(root, ['docker-compose.hush.yml']), ...remembered])
+  for (const file of files) {
     let doc: { secrets?: Record<string, { external?: unknown; name?: unknown } | null> } | undefined
     try {
       doc = parse(await fs.readFile(file, 'utf8'))
@@ -40,7 +42,10 @@ export async function consumerProbes(project: Project, target: Store): Promise<P
       entriesOf(manifest, consumes).map((e) => e.entry),
     ]),
   )
-  const { consumers, problems } = await target.consumerProblems(expected, await externalNames(manifest.root))
+  const { consumers, problems } = await target.consumerProblems(
+    expected,
+    await externalNames(manifest.root, await overrideFiles(project)),
+  )
   if (problems.length === 0)
     return [
       {

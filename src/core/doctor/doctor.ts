@@ -16,6 +16,7 @@ import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
 import { composeFiles } from './compose-files.js'
 import { consumerProbes } from './consumers.js'
+import { overrideProbes } from './overrides.js'
 import type { Probe } from './types.js'
 
 export type { Probe, ProbeStatus } from './types.js'
@@ -242,6 +243,7 @@ export async function doctor(project: Project): Promise<Probe[]> {
   probes.push(staleRunDirProbe())
   probes.push(...(await mirrorProbes(project)))
   probes.push(...(await composeProbes(project.manifest.root)))
+  probes.push(...(await overrideProbes(project)))
   probes.push(...(await dockerProbes(project)))
   return probes
 }

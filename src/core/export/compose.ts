@@ -3,10 +3,13 @@
  * consumes (per `services:` in hush.yaml) at /run/secrets/<entry>, with
  * `X_FILE` variables for consumers that read env vars. Local environments get
  * `file:` paths relative to the override; swarm environments get
- * `external: true` and the name of the newest pushed version. Values never
- * appear in it.
+ * `external: true` and the name of the pushed version that holds the
+ * environment's current value (what the services mount). Values never appear
+ * in it.
  */
 import { dirname, relative } from 'node:path'
+import { stringify } from 'yaml'
+import { mapLimit } from '../../lib/concurrency.js'
 import { HushError } from '../../lib/errors.js'
 import { envNameOf } from '../../lib/names.js'
 import type { Store } from '../../stores/types.js'
@@ -37,16 +40,48 @@ export function entriesOf(
   return out
 }
 
-/** The object each entry's newest pushed version is, in a versioned target. */
-async function pushedObjects(target: Store): Promise<Map<string, string>> {
-  const held = await target.list()
-  const places =
-    (await target.places?.(held.map((s) => ({ name: s.name, fingerprint: s.fingerprint })))) ?? new Map()
-  return new Map([...places].map(([entry, place]) => [entry, place.object]))
+/** Fingerprints an override's versions should hold, by entry: what a rotation step just sent to the target. */
+export type SentFingerprints = ReadonlyMap<string, string>
+
+/**
+ * The object each of `entries` is at in a versioned target: the version holding the fingerprint the
+ * entry should have — `sent`, else the environment's current value — which is the one push and
+ * rotation moved the services to (an older version comes back after an abort, or as a key ring's
+ * previous key); the newest version when none holds it (a value set but not pushed yet).
+ */
+async function pushedObjects(
+  project: Project,
+  target: Store,
+  entries: readonly string[],
+  sent: SentFingerprints | undefined,
+): Promise<Map<string, string>> {
+  const held = (await target.list()).filter((s) => entries.includes(s.name))
+  if (!target.places || held.length === 0) return new Map()
+  const wanted = await mapLimit(held, 16, async (s) => {
+    const value = sent?.has(s.name) ? undefined : await project.store.read(s.name)
+    const fingerprint =
+      sent?.get(s.name) ?? (value === undefined ? s.fingerprint : project.fingerprint(value))
+    return { name: s.name, fingerprint }
+  })
+  const [newest, current] = await Promise.all([
+    target.places(held.map((s) => ({ name: s.name, fingerprint: s.fingerprint }))),
+    target.places(wanted),
+  ])
+  return new Map(
+    held.map((s, i) => {
+      const place = current.get(s.name)
+      const holds = place !== undefined && (place.existing || wanted[i]!.fingerprint === s.fingerprint)
+      return [s.name, (holds ? place : newest.get(s.name))!.object]
+    }),
+  )
 }
 
 /** The override for the project's environment, written to `outFile` (paths are relative to its directory). */
-export async function composeOverride(project: Project, outFile: string): Promise<ComposeOverride> {
+export async function composeOverride(
+  project: Project,
+  outFile: string,
+  sent?: SentFingerprints,
+): Promise<ComposeOverride> {
   const { manifest, environment } = project
   const { store, target } = project
   if (!store.capabilities.secretFiles)
@@ -60,7 +95,8 @@ export async function composeOverride(project: Project, outFile: string): Promis
       hint: 'add services: { api: [session_key, database_url] } to hush.yaml',
     })
   // a target that rolls consumers (a swarm) holds versioned objects: the override names the pushed ones
-  const pushed = target ? await pushedObjects(target) : undefined
+  const mounted = Object.values(manifest.services).flatMap((n) => entriesOf(manifest, n).map((e) => e.entry))
+  const pushed = target ? await pushedObjects(project, target, [...new Set(mounted)], sent) : undefined
   const base = dirname(outFile)
   const services: ComposeOverride['services'] = {}
   const secrets: ComposeOverride['secrets'] = {}
@@ -85,4 +121,29 @@ export async function composeOverride(project: Project, outFile: string): Promis
     }
   }
   return { services, secrets }
+}
+
+/**
+ * The override as hush writes it: a header saying how it was made and how to use it, then the YAML.
+ * `shown` is the file name the header's `use:` line gives; `remembered` says that push and rotate
+ * rewrite this file (`.hush/overrides.json`), so it need not be rerun after them.
+ */
+export async function composeDocument(
+  project: Project,
+  outFile: string,
+  options: { readonly shown: string; readonly remembered: boolean; readonly sent?: SentFingerprints },
+): Promise<{ override: ComposeOverride; text: string }> {
+  const override = await composeOverride(project, outFile, options.sent)
+  const env = project.environment.name
+  const swarm = project.target !== undefined
+  const when = !swarm
+    ? 'rerun it after changing hush.yaml'
+    : options.remembered
+      ? 'hush push and hush rotate keep it current'
+      : 'rerun it after changing hush.yaml, hush push or hush rotate'
+  const use = swarm
+    ? `docker stack deploy -c docker-compose.yml -c ${options.shown} <stack>`
+    : `docker compose -f docker-compose.yml -f ${options.shown} up`
+  const header = `# generated by hush export compose -e ${env}; ${when}\n# use: ${use}\n`
+  return { override, text: header + stringify(override) }
 }

@@ -1,10 +1,12 @@
 /**
  * Where a rotation sends values beyond the environment's own store: its distribution target (a
  * swarm, whose services roll) and its `distribute_to` mirrors. All writes go through the one
- * distribution module, so a resumed step writes nothing twice.
+ * distribution module, so a resumed step writes nothing twice. After the own target changes, the
+ * compose overrides hush wrote for the environment are rewritten to name its versions.
  */
 import type { WriteEntry } from '../../stores/types.js'
 import { type Endpoint, sync } from '../distribute/distribute.js'
+import { refreshOverrides } from '../export/overrides.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
 
@@ -66,7 +68,10 @@ export class RotationTargets {
         notes.push(`${target.env}: unreachable, recorded for repair (hush push repairs it)`)
       }
     }
-    return notes.join('; ') || undefined
+    // the overrides name what the services now mount: the values just sent, before the store holds them
+    const sent = new Map(entries.map((e) => [e.name, e.meta.fingerprint]))
+    if (this.own && !options.mirrorsOnly) notes.push((await refreshOverrides(project, sent)) ?? '')
+    return notes.filter(Boolean).join('; ') || undefined
   }
 
   /** Delete the own target's versions of these entries other than the kept fingerprints that nothing uses. */
@@ -75,6 +80,8 @@ export class RotationTargets {
     if (!store?.dropStale) return undefined
     const keep = new Map(Object.entries(values).map(([entry, v]) => [entry, this.project.fingerprint(v)]))
     const dropped = await store.dropStale(keep)
-    return dropped.length > 0 ? `removed ${dropped.join(', ')}` : undefined
+    if (dropped.length === 0) return undefined
+    const rewritten = await refreshOverrides(this.project, keep)
+    return [`removed ${dropped.join(', ')}`, ...(rewritten ? [rewritten] : [])].join('; ')
   }
 }

@@ -29,7 +29,7 @@ project: ${prefix}
 environments:
   production: { store: swarm, converge_timeout: 90s }
 secrets:
-  session_key: { generate: base64:32 }
+  session_key: { generate: base64:32, rotate: { consumers: restart } }
   # no database server runs here: rotating db_password needs --allow-downtime (its URL names a server)
   db_password: { generate: password:24, rotate: 30d }
   database_url: { derive: "postgres://app:{{db_password | url}}@db/app" }

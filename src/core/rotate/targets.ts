@@ -3,7 +3,7 @@
  * swarm, whose services roll) and its `distribute_to` mirrors. All writes go through the one
  * distribution module, so a resumed step writes nothing twice.
  */
-import type { WriteEntry } from '../../stores/types.js'
+import type { RollEvent, WriteEntry } from '../../stores/types.js'
 import { type Endpoint, sync } from '../distribute/distribute.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { Project } from '../project.js'
@@ -13,7 +13,11 @@ export class RotationTargets {
   readonly own: Endpoint | undefined
   readonly mirrors: Endpoint[]
 
-  constructor(private readonly project: Project) {
+  constructor(
+    private readonly project: Project,
+    /** hears how the swarm's services roll */
+    private readonly progress?: (event: RollEvent) => void,
+  ) {
     const env = project.environment
     this.own = project.target ? { env: env.name, store: project.target } : undefined
     this.mirrors = sinkNamesOf(env).map((name) => ({
@@ -52,7 +56,9 @@ export class RotationTargets {
       ...(options.stage && project.store.capabilities.stage ? [self] : []),
     ]
     const notes: string[] = []
-    for (const target of to) notes.push(await sync(target, entries, { stage: options.stage === true }))
+    const progress = this.progress ? { progress: this.progress } : {}
+    for (const target of to)
+      notes.push(await sync(target, entries, { stage: options.stage === true, ...progress }))
     return notes.join('; ') || undefined
   }
 

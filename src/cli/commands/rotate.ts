@@ -70,7 +70,7 @@ async function runAll(
   const progress = progressOf(out)
   for (const name of names) {
     if (dryRun) {
-      out.result(`${name}: would ${mode} — ${describePlan(project, name)}`)
+      out.result(`${name}: would ${mode} — ${await describePlan(project, name)}`)
       continue
     }
     const spec = project.manifest.byName.get(name)

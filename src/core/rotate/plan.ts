@@ -3,6 +3,7 @@
  * due, which a person rotates, and the steps the machine will take (what `--dry-run` prints).
  */
 import { HushError } from '../../lib/errors.js'
+import { membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
@@ -60,21 +61,30 @@ export async function dueTargets(project: Project): Promise<{ resume: string[]; 
   }
 }
 
-/** The plan `--dry-run` prints: the strategy, the rotator, and where the values go at each step. */
-export function describePlan(project: Project, name: string): string {
+/** The plan `--dry-run` prints: the strategy, the rotator, where the values go and which services restart how. */
+export async function describePlan(project: Project, name: string): Promise<string> {
   const spec = project.manifest.byName.get(name)
   if (!spec || isManual(spec)) return 'rotated by hand: a new credential from its provider, then hush set'
   const strategy = strategyOf(spec)
   const via = spec.rotation?.via ? `, applied by rotator ${spec.rotation.via}` : ''
   const grace = spec.rotation?.grace ?? '0s'
   const targets = [...(project.target ? [project.target.kind] : []), ...sinkNamesOf(project.environment)]
-  const dependants = project.manifest.secrets
-    .filter((d) => d.source === 'derived' && d.inputs.includes(name))
-    .map((d) => d.name)
+  const dependants = project.manifest.secrets.filter((d) => d.source === 'derived' && d.inputs.includes(name))
+  // the services that mount what the rotation moves (its entries and the derived ones that follow)
+  const restarts = await project.target?.restarts?.(
+    [spec, ...dependants].flatMap((s) => membersOf(s).map((m) => m.name)),
+  )
   return [
     `${strategy.notes.plan}${via}`,
     `grace ${grace}`,
     targets.length > 0 ? `distributed to ${targets.join(', ')}` : 'no distribution target',
-    ...(dependants.length > 0 ? [`recomputes ${dependants.join(', ')}`] : []),
+    ...(dependants.length > 0 ? [`recomputes ${dependants.map((d) => d.name).join(', ')}`] : []),
+    ...(restarts
+      ? [
+          restarts.length > 0
+            ? `restarts ${restarts.map((r) => `${r.service} (${r.order}${r.reason ? `: ${r.reason}` : ''})`).join(', ')}`
+            : 'no service mounts it',
+        ]
+      : []),
   ].join('; ')
 }

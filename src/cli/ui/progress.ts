@@ -60,8 +60,7 @@ export function progressOf(out: Output): Progress {
   const warn = (text: string) => `${out.paint.yellow('warning')}: ${text}\n`
   if (stderr.isTTY !== true)
     return {
-      emit: (e) =>
-        stderr.write(e.event === 'warning' ? warn(e.message) : `${out.paint.dim(describeEvent(e))}\n`),
+      emit: (e) => stderr.write(e.event === 'warning' ? warn(e.message) : `${describeEvent(e)}\n`),
       end: () => {},
     }
   // a terminal: the current step and each service's state on one line, redrawn in place

@@ -162,7 +162,13 @@ export async function rollOut(
       const name = u.service.Spec.Name
       if (await converged(swarm, u.service.ID, u.secretIds, { ...options, progress }, name)) {
         progress({ event: 'service', service: name, state: 'converged' })
-        return restoreOrder(swarm, u)
+        // best effort: the update is done; a service left start-first is a service that can overlap
+        return restoreOrder(swarm, u).catch((err: Error) =>
+          progress({
+            event: 'warning',
+            message: `service ${name} keeps start-first: putting its own update order back failed (${err.message})`,
+          }),
+        )
       }
       failed.push(name)
       await rollback(swarm, u.service.ID)

@@ -3,6 +3,7 @@
  * due, which a person rotates, and the steps the machine will take (what `--dry-run` prints).
  */
 import { HushError } from '../../lib/errors.js'
+import type { ConsumerRestart } from '../../stores/types.js'
 import { membersOf } from '../manifest/members.js'
 import { sinkNamesOf } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
@@ -71,7 +72,8 @@ export async function describePlan(project: Project, name: string): Promise<stri
   const targets = [...(project.target ? [project.target.kind] : []), ...sinkNamesOf(project.environment)]
   const dependants = project.manifest.secrets.filter((d) => d.source === 'derived' && d.inputs.includes(name))
   // the services that mount what the rotation moves (its entries and the derived ones that follow)
-  const restarts = await project.target?.restarts?.(
+  const restarts = await restartsOf(
+    project,
     [spec, ...dependants].flatMap((s) => membersOf(s).map((m) => m.name)),
   )
   return [
@@ -79,12 +81,19 @@ export async function describePlan(project: Project, name: string): Promise<stri
     `grace ${grace}`,
     targets.length > 0 ? `distributed to ${targets.join(', ')}` : 'no distribution target',
     ...(dependants.length > 0 ? [`recomputes ${dependants.map((d) => d.name).join(', ')}`] : []),
-    ...(restarts
-      ? [
-          restarts.length > 0
-            ? `restarts ${restarts.map((r) => `${r.service} (${r.order}${r.reason ? `: ${r.reason}` : ''})`).join(', ')}`
-            : 'no service mounts it',
-        ]
-      : []),
+    ...(restarts ? [restarts] : []),
   ].join('; ')
+}
+
+/** `restarts nemo_api (start-first), …`: the consumers of these entries and how each restarts, where the target knows. */
+async function restartsOf(project: Project, entries: string[]): Promise<string | undefined> {
+  const restarts = await project.target?.restarts?.(entries).catch((err: unknown) => {
+    if (err instanceof HushError) return err.message // a plan still shows the rest when the engine is away
+    throw err
+  })
+  if (restarts === undefined) return undefined
+  if (typeof restarts === 'string') return `services unknown: ${restarts}`
+  if (restarts.length === 0) return 'no service mounts it'
+  const how = (r: ConsumerRestart) => `${r.service} (${r.order}${r.reason ? `: ${r.reason}` : ''})`
+  return `restarts ${restarts.map(how).join(', ')}`
 }

@@ -21,13 +21,29 @@ export interface ServiceSecretRef {
   File?: { Name: string; UID?: string; GID?: string; Mode?: number }
 }
 
+/** A service's rolling-update settings; hush changes only `Order`, and only for its own updates. */
+export interface UpdateConfig {
+  Parallelism?: number
+  Order?: 'start-first' | 'stop-first'
+  [key: string]: unknown
+}
+
 export interface SwarmService {
   ID: string
   Version: { Index: number }
   Spec: {
     Name: string
     Labels?: Record<string, string>
-    TaskTemplate: { ContainerSpec?: { Secrets?: ServiceSecretRef[] } } & Record<string, unknown>
+    TaskTemplate: {
+      ContainerSpec?: {
+        Secrets?: ServiceSecretRef[]
+        Mounts?: { Type?: string; Target?: string; ReadOnly?: boolean }[]
+      }
+      Networks?: { Target: string }[]
+    } & Record<string, unknown>
+    Mode?: { Replicated?: { Replicas?: number }; Global?: object }
+    UpdateConfig?: UpdateConfig
+    EndpointSpec?: { Ports?: { PublishMode?: string; PublishedPort?: number; TargetPort?: number }[] }
   } & Record<string, unknown>
   UpdateStatus?: { State?: string; Message?: string }
 }

@@ -3,8 +3,9 @@
  * version holding its fingerprint (an existing one when a value comes back, as
  * after an abort; otherwise `_v<N+1>`), every service that mounts an older
  * version of the entry is updated to the new object at the same target path
- * (`--secret-rm old --secret-add source=new,target=<entry>`), and hush waits
- * until each update converges. A service that does not converge is rolled back
+ * (`--secret-rm old --secret-add source=new,target=<entry>`), start-first
+ * where the service allows it (swarm-order.ts), and hush waits until each
+ * update converges, reporting each service's progress. A service that does not converge is rolled back
  * and the call fails with HUSH_E_DISTRIBUTE.
  */
 import { mapLimit } from '../lib/concurrency.js'
@@ -16,7 +17,8 @@ import {
   type SwarmService,
   type SwarmVersion,
 } from './swarm-objects.js'
-import type { RollReport, WriteEntry, WriteMeta } from './types.js'
+import { hostNetworksOf, type Restart, restartOf, startFirst } from './swarm-order.js'
+import type { RollEvent, RollReport, WriteEntry, WriteMeta } from './types.js'
 
 /** What a rollout needs of the swarm store. */
 interface Swarm {
@@ -35,11 +37,13 @@ interface Swarm {
 export interface RolloutOptions {
   /** how long a service update may take before it is rolled back */
   readonly timeoutMs: number
-  /** called with a line of progress (names only) */
-  readonly progress?: (line: string) => void
+  /** called with each step of the rollout (names and counts only) */
+  readonly progress?: Progress
   /** poll interval (tests shorten it) */
   readonly pollMs?: number
 }
+
+type Progress = (event: RollEvent) => void
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -76,32 +80,99 @@ function retarget(
   return changed ? next : undefined
 }
 
+interface Update {
+  readonly service: SwarmService
+  readonly secretIds: string[]
+  /** hush switched it to start-first for this update: the service's own UpdateConfig, to put back */
+  readonly restore?: { readonly config: SwarmService['Spec']['UpdateConfig'] }
+}
+
+/** Update one service onto its new secret references, start-first where it can (swarm-order.ts). */
+async function update(
+  swarm: Swarm,
+  service: SwarmService,
+  refs: ServiceSecretRef[],
+  restart: Restart,
+  progress: Progress,
+): Promise<Update> {
+  const spec = service.Spec
+  const name = spec.Name
+  progress({ event: 'service', service: name, state: 'updating', ...restart })
+  if (restart.reason)
+    progress({
+      event: 'warning',
+      message: `service ${name} restarts stop-first (${restart.reason}): each task stops before its replacement starts`,
+    })
+  const moved = {
+    ...spec,
+    TaskTemplate: {
+      ...spec.TaskTemplate,
+      ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Secrets: refs },
+    },
+  }
+  const switched = restart.order === 'start-first' && spec.UpdateConfig?.Order !== 'start-first'
+  await swarm.engine.call(
+    'POST',
+    `/services/${service.ID}/update?version=${service.Version.Index}`,
+    switched ? startFirst(moved) : moved,
+  )
+  return {
+    service,
+    secretIds: refs.map((r) => r.SecretID),
+    ...(switched ? { restore: { config: spec.UpdateConfig } } : {}),
+  }
+}
+
+/**
+ * Put the service's own update order back once hush's update converged: the next update of the
+ * service (a new image, a migration) is its owner's, in the order they chose. The spec keeps only
+ * the secret references hush moved. Changing UpdateConfig alone restarts no task.
+ */
+async function restoreOrder(swarm: Swarm, u: Update): Promise<void> {
+  if (!u.restore) return
+  const { body: now } = await swarm.engine.call<SwarmService>('GET', `/services/${u.service.ID}`)
+  if (now.Spec.UpdateConfig?.Order !== 'start-first') return // changed by someone else meanwhile
+  const { UpdateConfig: _, ...rest } = now.Spec
+  const spec = u.restore.config ? { ...rest, UpdateConfig: u.restore.config } : rest
+  await swarm.engine.call('POST', `/services/${u.service.ID}/update?version=${now.Version.Index}`, spec)
+}
+
 export async function rollOut(
   swarm: Swarm,
   entries: readonly WriteEntry[],
   options: RolloutOptions,
 ): Promise<RollReport> {
+  const progress: Progress = options.progress ?? (() => {})
   const { all, target, created } = await versionsFor(swarm, entries)
   const byId = new Map([...all, ...target.values()].map((v) => [v.id, v]))
-  const updates: { service: SwarmService; secretIds: string[] }[] = []
-  for (const service of await swarm.services()) {
+  const moving = (await swarm.services()).flatMap((service) => {
     const refs = retarget(service, byId, target)
-    if (!refs) continue
-    const spec = service.Spec
-    const containerSpec = { ...spec.TaskTemplate.ContainerSpec, Secrets: refs }
-    options.progress?.(`updating service ${spec.Name}`)
-    await swarm.engine.call('POST', `/services/${service.ID}/update?version=${service.Version.Index}`, {
-      ...spec,
-      TaskTemplate: { ...spec.TaskTemplate, ContainerSpec: containerSpec },
-    })
-    updates.push({ service, secretIds: refs.map((r) => r.SecretID) })
-  }
+    return refs ? [{ service, refs }] : []
+  })
+  const hostNetworks = await hostNetworksOf(
+    swarm.engine,
+    moving.map((m) => m.service),
+  )
+  const updates: Update[] = []
+  for (const { service, refs } of moving)
+    updates.push(await update(swarm, service, refs, restartOf(service.Spec, hostNetworks), progress))
   const failed: string[] = []
   await Promise.all(
-    updates.map(async ({ service, secretIds }) => {
-      if (await converged(swarm, service.ID, secretIds, options)) return
-      failed.push(service.Spec.Name)
-      await rollback(swarm, service.ID)
+    updates.map(async (u) => {
+      const name = u.service.Spec.Name
+      if (await converged(swarm, u.service.ID, u.secretIds, { ...options, progress }, name)) {
+        progress({ event: 'service', service: name, state: 'converged' })
+        // best effort: the update is done; a service left start-first is a service that can overlap
+        return restoreOrder(swarm, u).catch((err: Error) =>
+          progress({
+            event: 'warning',
+            message: `service ${name} keeps start-first: putting its own update order back failed (${err.message})`,
+          }),
+        )
+      }
+      failed.push(name)
+      await rollback(swarm, u.service.ID)
+      progress({ event: 'service', service: name, state: 'rolled back' })
     }),
   )
   if (failed.length > 0)
@@ -120,29 +191,35 @@ interface Task {
   Spec?: { ContainerSpec?: { Secrets?: ServiceSecretRef[] } }
 }
 
-/** Wait until the update completed and every task meant to run runs and mounts the new versions. */
+/**
+ * Wait until the update completed and every task meant to run runs and mounts the new versions,
+ * reporting the counts whenever they change.
+ */
 async function converged(
   swarm: Swarm,
   id: string,
   secretIds: readonly string[],
-  options: RolloutOptions,
+  options: RolloutOptions & { readonly progress: Progress },
+  name: string,
 ): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs
   const filters = encodeURIComponent(JSON.stringify({ service: [id], 'desired-state': ['running'] }))
+  let last = ''
   while (Date.now() < deadline) {
-    const { body: service } = await swarm.engine.call<
-      SwarmService & { Spec: { Mode?: { Replicated?: { Replicas?: number } } } }
-    >('GET', `/services/${id}`)
+    const { body: service } = await swarm.engine.call<SwarmService>('GET', `/services/${id}`)
     const state = service.UpdateStatus?.State ?? 'completed'
     if (/paused|rollback/.test(state)) return false
     const { body: tasks } = await swarm.engine.call<Task[]>('GET', `/tasks?filters=${filters}`)
     const want = service.Spec.Mode?.Replicated?.Replicas ?? tasks.length
-    const ready = tasks.filter(
-      (t) =>
-        t.Status?.State === 'running' &&
-        secretIds.every((s) => t.Spec?.ContainerSpec?.Secrets?.some((r) => r.SecretID === s)),
+    const running = tasks.filter((t) => t.Status?.State === 'running')
+    const ready = running.filter((t) =>
+      secretIds.every((s) => t.Spec?.ContainerSpec?.Secrets?.some((r) => r.SecretID === s)),
     )
     if (state === 'completed' && ready.length >= want && ready.length === tasks.length) return true
+    const counts = { running: running.length, updated: ready.length, desired: want }
+    if (JSON.stringify(counts) !== last)
+      options.progress({ event: 'service', service: name, state: 'converging', ...counts })
+    last = JSON.stringify(counts)
     await sleep(options.pollMs ?? 500)
   }
   return false

@@ -14,9 +14,12 @@ import { capabilities } from './capabilities.js'
 import { filesStore } from './files.js'
 import { duration, option, prefix } from './settings.js'
 import { ENGINE_CONCURRENCY, type SwarmService, type SwarmVersion, usersOf } from './swarm-objects.js'
+import { hostNetworksOf, restartOf } from './swarm-order.js'
 import { dropStale, rollOut } from './swarm-rollout.js'
 import type {
+  ConsumerRestart,
   PruneItem,
+  RollEvent,
   RollReport,
   SecretValue,
   Store,
@@ -187,8 +190,30 @@ export class SwarmStore implements Store {
   }
 
   /** Put the values in (a version per new fingerprint) and move every service that mounts an older version onto them. */
-  roll(entries: readonly WriteEntry[], progress?: (line: string) => void): Promise<RollReport> {
+  roll(entries: readonly WriteEntry[], progress?: (event: RollEvent) => void): Promise<RollReport> {
     return rollOut(this, entries, { timeoutMs: this.convergeTimeoutMs, ...(progress ? { progress } : {}) })
+  }
+
+  /** The services that mount any version of these entries, and the order hush's update of each runs in. */
+  async restarts(entries: readonly string[]): Promise<ConsumerRestart[]> {
+    const wanted = new Set(entries)
+    const entryOf = new Map((await this.versions()).map((v) => [v.id, v.entry]))
+    const mounting = (await this.services()).flatMap((service) => {
+      const refs = service.Spec.TaskTemplate.ContainerSpec?.Secrets ?? []
+      const mine = new Set(refs.map((r) => entryOf.get(r.SecretID) ?? '').filter((e) => wanted.has(e)))
+      return mine.size > 0 ? [{ service, mine: [...mine].sort() }] : []
+    })
+    const host = await hostNetworksOf(
+      this.engine,
+      mounting.map((m) => m.service),
+    )
+    return mounting
+      .map(({ service, mine }) => ({
+        service: service.Spec.Name,
+        ...restartOf(service.Spec, host),
+        entries: mine,
+      }))
+      .sort((a, b) => a.service.localeCompare(b.service))
   }
 
   /** Delete the versions of these entries that do not hold the kept fingerprint and that no service mounts. */

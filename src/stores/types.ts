@@ -93,7 +93,12 @@ export interface Store {
    * Stores that roll consumers: put the values in and move every consumer onto them, waiting until
    * they converge (a consumer that does not is rolled back and the call fails).
    */
-  roll?(entries: readonly WriteEntry[], progress?: (line: string) => void): Promise<RollReport>
+  roll?(entries: readonly WriteEntry[], progress?: (event: RollEvent) => void): Promise<RollReport>
+  /**
+   * Stores that roll consumers, read-only: the consumers that mount any of these entries and how
+   * each will restart onto new values (what a rotation plan shows).
+   */
+  restarts?(entries: readonly string[]): Promise<ConsumerRestart[]>
   /** Versioned stores: delete the versions of these entries (entry → kept fingerprint) that no consumer uses. */
   dropStale?(keep: ReadonlyMap<string, string>): Promise<string[]>
   /**
@@ -134,6 +139,32 @@ export interface RollReport {
   /** consumers moved onto the new values */
   readonly services: string[]
 }
+
+/** How a consumer restarts onto new values: its new task before the old one stops, or after. */
+export interface ConsumerRestart {
+  readonly service: string
+  readonly order: 'start-first' | 'stop-first'
+  /** why the consumer keeps stop-first (a host port, the host network, a writable volume, its label) */
+  readonly reason?: string
+  /** the entries asked about that it mounts */
+  readonly entries: readonly string[]
+}
+
+/** Progress of a roll, names and counts only: a consumer's update and convergence, or a warning. */
+export type RollEvent =
+  | {
+      readonly event: 'service'
+      readonly service: string
+      readonly state: 'updating' | 'converging' | 'converged' | 'rolled back'
+      /** with `updating`: the order the update runs in, and why when stop-first */
+      readonly order?: ConsumerRestart['order']
+      readonly reason?: string
+      /** with `converging`: tasks running (any version), running on the new values, and meant to run */
+      readonly running?: number
+      readonly updated?: number
+      readonly desired?: number
+    }
+  | { readonly event: 'warning'; readonly message: string }
 
 /** The part of an environment in hush.yaml a store reads (core's EnvironmentSpec is one). */
 export interface StoreSettings {

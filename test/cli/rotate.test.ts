@@ -221,3 +221,35 @@ secrets:
     expect(info.version).toBe(2)
   })
 })
+
+describe('hush rotate: progress on stderr', () => {
+  it('announces each step before it runs: plain lines in a pipe, JSON events with --json, nothing with -q; never a value', async () => {
+    const dir = await fresh()
+    const plain = await hush(['rotate', 'pw'], { cwd: dir })
+    expect(plain.code, plain.stderr).toBe(0)
+    const doing = ['planning', 'generating', 'applying', 'verifying', 'distributing', 'promoting']
+    expect(plain.stderr.split('\n')).toEqual([
+      ...[...doing, 'entering grace', 'revoking'].map((d) => `pw: ${d}`),
+      '',
+    ])
+
+    const json = await hush(['rotate', 'pw', '--json'], { cwd: dir })
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout).results[0]).toMatchObject({ secret: 'pw', state: 'REVOKED' })
+    const events = json.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(events.map((e) => [e.event, e.secret, e.state])).toEqual(
+      ['PLANNED', 'GENERATED', 'APPLIED', 'VERIFIED', 'DISTRIBUTED', 'PROMOTED', 'GRACE', 'REVOKED'].map(
+        (s) => ['step', 'pw', s],
+      ),
+    )
+    expect(events.find((e) => e.state === 'PROMOTED').fingerprint).toMatch(/^[0-9a-f]{12}$/)
+    for (const r of [plain, json]) expect(r.stderr).not.toContain(file(dir, 'pw'))
+
+    const quiet = await hush(['rotate', 'pw', '-q'], { cwd: dir })
+    expect(quiet.code).toBe(0)
+    expect(quiet.stderr).toBe('')
+  })
+})

@@ -2,7 +2,8 @@
  * push, pull, export compose, doctor and rotation against the real Docker engine in swarm mode:
  * services created from a locally imported image mount the secrets hush pushed.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -246,6 +247,47 @@ describe.runIf(swarmAvailable())('swarm environments on the real engine', () => 
     expect(names()).not.toContain(`${prefix}_jwt_secret_primary_v1`)
     expect(names()).not.toContain(`${prefix}_jwt_secret_previous_v1`)
   }, 240_000)
+
+  it('rotation updates a service start-first where two tasks can overlap and puts its own order back; the dry run says how each restarts', async () => {
+    const { prefix, run, services } = setup()
+    expect((await run('gen', '-q')).code).toBe(0)
+    expect((await run('push')).code).toBe(0)
+    const api = `${prefix}_api`
+    const db = `${prefix}_db`
+    services.push(api, db)
+    await createService({
+      name: api,
+      image,
+      command: idle,
+      hostNetwork: false,
+      secrets: [{ source: `${prefix}_database_url_v1`, target: 'database_url' }],
+    })
+    const data = mkdtempSync(join(tmpdir(), 'hush-data-'))
+    cleanups.push(async () => rmSync(data, { recursive: true, force: true }))
+    await createService({
+      name: db,
+      image,
+      command: idle,
+      hostNetwork: false,
+      secrets: [{ source: `${prefix}_db_password_v1`, target: 'db_password' }],
+      extra: ['--mount', `type=bind,source=${data},target=/var/lib/data`],
+    })
+    const reason = 'its single task mounts /var/lib/data writable'
+    // the plan names the services of the password and of the URL derived from it
+    const plan = await run('rotate', 'db_password', '--dry-run')
+    expect(plan.stdout).toContain(`restarts ${api} (start-first), ${db} (stop-first: ${reason})`)
+    const r = await run('rotate', 'db_password')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`service ${api}: updating, start-first\n`)
+    expect(r.stderr).toContain(`warning: service ${db} restarts stop-first (${reason})`)
+    expect(mountsOf(api)).toEqual({ database_url: `${prefix}_database_url_v2` })
+    // hush's update ran start-first (the spec before the order was put back); the service's own order is back
+    const order = (name: string, spec: string) =>
+      docker(['service', 'inspect', name, '--format', `{{.${spec}.UpdateConfig.Order}}`])
+    expect(order(api, 'PreviousSpec')).toBe('start-first')
+    expect(order(api, 'Spec')).toBe('stop-first')
+    expect(order(db, 'Spec')).toBe('stop-first')
+  }, 180_000)
 
   it('a rotation killed after it distributed, before journaling it, resumes without a second version', async () => {
     const { prefix, dir, run } = setup()

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
-import { createServer, request } from 'node:http'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
@@ -18,6 +18,7 @@ import {
   cleanSwarm,
   createService,
   docker,
+  httpGet as get,
   mountsOf,
   nodeImage,
   swarmAvailable,
@@ -26,22 +27,6 @@ import {
 
 const ADMIN = 'admin-e2e-Hq7Lm2Vx9Rt4'
 const INITIAL = 'init-e2e-Zp3Kw8Nc5Qy1Tb6'
-
-/** GET a path; resolves to status and body, or rejects on a connection error. */
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 10_000 }, (res) => {
-      let body = ''
-      res.on('data', (d) => {
-        body += d
-      })
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('timeout', () => req.destroy(new Error('timeout')))
-    req.on('error', fail)
-    req.end()
-  })
-}
 
 /**
  * A client that calls the replicas like a load balancer does: a request goes to

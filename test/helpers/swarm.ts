@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Engine, engineEndpoint } from '../../src/lib/docker.js'
@@ -73,7 +74,7 @@ export function nodeImage(): string {
   return tag
 }
 
-/** Create a service (host network, so 127.0.0.1 reaches it) and wait until its tasks run. */
+/** Create a service (host network, so 127.0.0.1 reaches it, unless `hostNetwork: false`) and wait until its tasks run. */
 export async function createService(options: {
   name: string
   image: string
@@ -82,6 +83,7 @@ export async function createService(options: {
   env?: Readonly<Record<string, string>>
   mounts?: readonly { source: string; target: string }[]
   replicas?: number
+  hostNetwork?: boolean
   extra?: readonly string[]
 }): Promise<void> {
   docker([
@@ -91,8 +93,7 @@ export async function createService(options: {
     '--quiet',
     '--name',
     options.name,
-    '--network',
-    'host',
+    ...(options.hostNetwork === false ? [] : ['--network', 'host']),
     '--replicas',
     String(options.replicas ?? 1),
     '--update-monitor',
@@ -138,4 +139,20 @@ export function mountsOf(service: string): Record<string, string> {
     docker(['service', 'inspect', service, '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}']),
   ) as { SecretName: string; File: { Name: string } }[]
   return Object.fromEntries(refs.map((r) => [r.File.Name, r.SecretName]))
+}
+
+/** GET a path on 127.0.0.1; resolves to status and body, or rejects on a connection error. */
+export function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 10_000 }, (res) => {
+      let body = ''
+      res.on('data', (d) => {
+        body += d
+      })
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', fail)
+    req.end()
+  })
 }

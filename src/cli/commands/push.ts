@@ -5,6 +5,7 @@ import type { Project } from '../../core/project.js'
 import { HushError } from '../../lib/errors.js'
 import { EXIT_OK, EXIT_PARTIAL, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, open } from '../context.js'
+import { progressOf } from '../ui/progress.js'
 
 export async function run(
   ctx: Ctx,
@@ -43,19 +44,22 @@ export async function run(
 }
 
 /** Push to one target: the plan by fingerprint, applied unless --dry-run; progress of rolling consumers on stderr. */
-function pushTo(
+async function pushTo(
   ctx: Ctx,
   project: Project,
   target: Endpoint,
   flags: { dryRun?: boolean; prune?: boolean },
 ): Promise<PushResult> {
-  return distribute(project, { env: project.environment.name, store: project.store }, target, {
-    dryRun: flags.dryRun === true,
-    prune: flags.prune === true,
-    progress: (line) => {
-      if (!ctx.out.json && !ctx.opts.quiet) ctx.streams.stderr.write(`${ctx.out.paint.dim(line)}\n`)
-    },
-  })
+  const progress = progressOf(ctx.out)
+  try {
+    return await distribute(project, { env: project.environment.name, store: project.store }, target, {
+      dryRun: flags.dryRun === true,
+      prune: flags.prune === true,
+      progress: progress.emit,
+    })
+  } finally {
+    progress.end()
+  }
 }
 
 /** The plan or outcome of one target, as a table and a count line. */

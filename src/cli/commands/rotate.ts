@@ -4,6 +4,7 @@ import { describePlan, dueTargets, isManual } from '../../core/rotate/plan.js'
 import { HushError } from '../../lib/errors.js'
 import { EXIT_OK, EXIT_PARTIAL } from '../../lib/exit-codes.js'
 import { type Ctx, envFlag, open, worldOf } from '../context.js'
+import { progressOf } from '../ui/progress.js'
 
 export interface RotateFlags {
   due?: boolean
@@ -64,9 +65,10 @@ export async function runAll(
   const failpoint = failAt
     ? (point: string) => point === failAt && process.kill(process.pid, 'SIGKILL')
     : undefined
+  const progress = progressOf(out)
   for (const name of names) {
     if (dryRun) {
-      out.result(`${name}: would ${mode} — ${describePlan(project, name)}`)
+      out.result(`${name}: would ${mode} — ${await describePlan(project, name)}`)
       continue
     }
     const spec = project.manifest.byName.get(name)
@@ -87,8 +89,9 @@ export async function runAll(
     try {
       const r = await rotate(project, name, mode, {
         allowDowntime: allowDowntime === true,
+        progress: progress.emit,
         ...(failpoint ? { failpoint } : {}),
-      })
+      }).finally(progress.end)
       outcomes.push(r)
       out.result(
         `${out.paint.bold(name)}: ${r.steps.map((s) => s.state.toLowerCase()).join(' → ') || 'no step due'} (${r.state})`,

@@ -8,7 +8,7 @@
  * creates no version), so a run cut off halfway is finished by running it again.
  */
 import { mapLimit } from '../../lib/concurrency.js'
-import type { Store, StoredSecret, WriteEntry } from '../../stores/types.js'
+import type { RollEvent, Store, StoredSecret, WriteEntry } from '../../stores/types.js'
 import type { AuditEvent } from '../audit/log.js'
 import { refreshOverrides } from '../export/overrides.js'
 import { isRequiredIn, membersOf } from '../manifest/members.js'
@@ -26,8 +26,8 @@ export interface Endpoint {
 export interface DistributeOptions {
   readonly dryRun?: boolean
   readonly prune?: boolean
-  /** a line of progress (names only), e.g. "updating service api" */
-  readonly progress?: (line: string) => void
+  /** each step of rolling the target's consumers (names and counts only) */
+  readonly progress?: (event: RollEvent) => void
 }
 
 /** Every entry of the manifest's secrets with its value in `from` (read once, for fingerprints and the write). */
@@ -47,7 +47,7 @@ export async function apply(
   store: Store,
   writes: readonly WriteEntry[],
   changed: ReadonlySet<string>,
-  options: { readonly stage?: boolean; readonly progress?: (line: string) => void } = {},
+  options: { readonly stage?: boolean; readonly progress?: (event: RollEvent) => void } = {},
 ): Promise<{ written: number; staged: boolean; services: string[] }> {
   const fresh = writes.filter((w) => changed.has(w.name))
   if (store.roll) {
@@ -64,7 +64,7 @@ export async function apply(
 export async function sync(
   to: Endpoint,
   entries: readonly WriteEntry[],
-  options: { readonly stage?: boolean; readonly progress?: (line: string) => void } = {},
+  options: { readonly stage?: boolean; readonly progress?: (event: RollEvent) => void } = {},
 ): Promise<string> {
   const held = new Map((await to.store.list()).map((s) => [s.name, s.fingerprint]))
   const changed = new Set(entries.filter((e) => held.get(e.name) !== e.meta.fingerprint).map((e) => e.name))

@@ -21,6 +21,7 @@ export class JobLog {
   /**
    * Audit a step before it runs (intent first, fingerprints only): a step whose entry cannot be
    * appended fails before it changes anything. A step retried after a crash is announced again.
+   * The progress hook hears of it once it is audited.
    */
   async announce(job: JobRecord, state: JobState, fp?: string): Promise<void> {
     // a rollback runs the same steps with the value a rotation replaced
@@ -33,6 +34,7 @@ export class JobLog {
     }
     const at = this.project.world.now().toISOString()
     await this.project.audit.append([{ ...event, ...(fp ? { fp } : {}) }], this.project.actor, at)
+    this.hooks.progress?.({ event: 'step', secret: this.secret, state, ...(fp ? { fingerprint: fp } : {}) })
   }
 
   /** Journal the step once it is done; the failpoint hook runs on either side. */

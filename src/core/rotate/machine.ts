@@ -40,7 +40,7 @@ export class Machine implements StepParties {
     this.journal = new Journal(project.stateDir)
     this.log = new JobLog(project, spec.name, hooks, rollbackOf !== undefined)
     this.strategy = strategyOf(spec)
-    this.targets = new RotationTargets(project)
+    this.targets = new RotationTargets(project, hooks.progress)
     this.history = new History(project.stateDir, project.environment.name, spec.name, job.id)
     this.entries = entriesOf(project)
   }

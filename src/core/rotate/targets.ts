@@ -4,7 +4,7 @@
  * distribution module, so a resumed step writes nothing twice. After the own target changes, the
  * compose overrides hush wrote for the environment are rewritten to name its versions.
  */
-import type { WriteEntry } from '../../stores/types.js'
+import type { RollEvent, WriteEntry } from '../../stores/types.js'
 import { type Endpoint, sync } from '../distribute/distribute.js'
 import { refreshOverrides } from '../export/overrides.js'
 import { sinkNamesOf } from '../manifest/rules.js'
@@ -15,7 +15,11 @@ export class RotationTargets {
   readonly own: Endpoint | undefined
   readonly mirrors: Endpoint[]
 
-  constructor(private readonly project: Project) {
+  constructor(
+    private readonly project: Project,
+    /** hears how the swarm's services roll */
+    private readonly progress?: (event: RollEvent) => void,
+  ) {
     const env = project.environment
     this.own = project.target ? { env: env.name, store: project.target } : undefined
     this.mirrors = sinkNamesOf(env).map((name) => ({
@@ -59,9 +63,10 @@ export class RotationTargets {
       ...(options.stage && project.store.capabilities.stage ? [self] : []),
     ]
     const notes: string[] = []
+    const progress = this.progress ? { progress: this.progress } : {}
     for (const target of to) {
       try {
-        notes.push(await sync(target, entries, { stage: options.stage === true }))
+        notes.push(await sync(target, entries, { stage: options.stage === true, ...progress }))
       } catch (err) {
         if (!options.tolerate || !this.mirrors.includes(target)) throw err
         options.tolerate(target.env, err)

@@ -276,7 +276,7 @@ describe.runIf(swarmAvailable())('swarm environments on the real engine', () => 
     // the plan names the services of the password and of the URL derived from it
     const plan = await run('rotate', 'db_password', '--dry-run')
     expect(plan.stdout).toContain(`restarts ${api} (start-first), ${db} (stop-first: ${reason})`)
-    const r = await run('rotate', 'db_password')
+    const r = await run('rotate', 'db_password', '--allow-downtime')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toContain(`service ${api}: updating, start-first\n`)
     expect(r.stderr).toContain(`warning: service ${db} restarts stop-first (${reason})`)

@@ -19,13 +19,32 @@ export type Restart = Pick<ConsumerRestart, 'order' | 'reason'>
 /** The label a service sets to choose the order of hush's updates itself. */
 export const ORDER_LABEL = 'hush.update-order'
 
+/**
+ * The label hush sets, in the same update that switches a service to start-first, to the service's
+ * own UpdateConfig (JSON; `null` for none): the intent to put it back survives a crash, and a later
+ * run still knows start-first was hush's, not the owner's.
+ */
+export const OWN_CONFIG_LABEL = 'hush.own-update-config'
+
+/** The service's own UpdateConfig: what hush's label recorded while it is switched, else the spec's. */
+export function ownUpdateConfig(spec: Spec): UpdateConfig | undefined {
+  const recorded = spec.Labels?.[OWN_CONFIG_LABEL]
+  if (recorded === undefined) return spec.UpdateConfig
+  try {
+    const parsed: unknown = JSON.parse(recorded)
+    return parsed && typeof parsed === 'object' ? (parsed as UpdateConfig) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** How hush's update of this service runs; `hostNetworks` are the ids (and names) of networks with the host driver. */
 export function restartOf(spec: Spec, hostNetworks: ReadonlySet<string>): Restart {
   const label = spec.Labels?.[ORDER_LABEL]
   if (label === 'start-first') return { order: 'start-first' }
   if (label === 'stop-first') return { order: 'stop-first', reason: `label ${ORDER_LABEL}=stop-first` }
   // Swarm's default is stop-first: start-first in the spec is the service's own choice
-  if (spec.UpdateConfig?.Order === 'start-first') return { order: 'start-first' }
+  if (ownUpdateConfig(spec)?.Order === 'start-first') return { order: 'start-first' }
   // a host-mode port with a published number binds that port on the node: a second task cannot
   const port = spec.EndpointSpec?.Ports?.find((p) => p.PublishMode === 'host' && p.PublishedPort)
   if (port) return { order: 'stop-first', reason: `publishes port ${port.PublishedPort} in host mode` }
@@ -41,10 +60,27 @@ export function restartOf(spec: Spec, hostNetworks: ReadonlySet<string>): Restar
   return { order: 'start-first' }
 }
 
-/** The spec with start-first updates; the rest of UpdateConfig is kept (Swarm's defaults when it has none). */
+/**
+ * The spec with start-first updates, the rest of the service's own UpdateConfig kept (Swarm's
+ * defaults when it has none), and that own config recorded in a label for the restore.
+ */
 export function startFirst(spec: Spec): Spec {
-  const update: UpdateConfig = spec.UpdateConfig ?? { Parallelism: 1, FailureAction: 'pause' }
-  return { ...spec, UpdateConfig: { ...update, Order: 'start-first' } }
+  const own = ownUpdateConfig(spec)
+  const update: UpdateConfig = own ?? { Parallelism: 1, FailureAction: 'pause' }
+  return {
+    ...spec,
+    Labels: { ...spec.Labels, [OWN_CONFIG_LABEL]: JSON.stringify(own ?? null) },
+    UpdateConfig: { ...update, Order: 'start-first' },
+  }
+}
+
+/** The spec with the service's own UpdateConfig back and hush's label gone; undefined when hush did not switch it. */
+export function ownOrderBack(spec: Spec): Spec | undefined {
+  if (spec.Labels?.[OWN_CONFIG_LABEL] === undefined) return undefined
+  const own = ownUpdateConfig(spec)
+  const { [OWN_CONFIG_LABEL]: _, ...labels } = spec.Labels
+  const { UpdateConfig: __, ...rest } = spec
+  return { ...rest, Labels: labels, ...(own ? { UpdateConfig: own } : {}) }
 }
 
 /** The ids and names of the host-driver networks these services attach to (Swarm gives the host network its own id). */

@@ -17,7 +17,14 @@ import {
   type SwarmService,
   type SwarmVersion,
 } from './swarm-objects.js'
-import { hostNetworksOf, type Restart, restartOf, startFirst } from './swarm-order.js'
+import {
+  hostNetworksOf,
+  ownOrderBack,
+  ownUpdateConfig,
+  type Restart,
+  restartOf,
+  startFirst,
+} from './swarm-order.js'
 import type { RollEvent, RollReport, WriteEntry, WriteMeta } from './types.js'
 
 /** What a rollout needs of the swarm store. */
@@ -83,8 +90,6 @@ function retarget(
 interface Update {
   readonly service: SwarmService
   readonly secretIds: string[]
-  /** hush switched it to start-first for this update: the service's own UpdateConfig, to put back */
-  readonly restore?: { readonly config: SwarmService['Spec']['UpdateConfig'] }
 }
 
 /** Update one service onto its new secret references, start-first where it can (swarm-order.ts). */
@@ -110,17 +115,15 @@ async function update(
       ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Secrets: refs },
     },
   }
-  const switched = restart.order === 'start-first' && spec.UpdateConfig?.Order !== 'start-first'
+  // the switch and the record of the service's own order go in one update (a label), so a crash
+  // before the restore leaves the intent on the service, and the next run puts it back
+  const switched = restart.order === 'start-first' && ownUpdateConfig(spec)?.Order !== 'start-first'
   await swarm.engine.call(
     'POST',
     `/services/${service.ID}/update?version=${service.Version.Index}`,
     switched ? startFirst(moved) : moved,
   )
-  return {
-    service,
-    secretIds: refs.map((r) => r.SecretID),
-    ...(switched ? { restore: { config: spec.UpdateConfig } } : {}),
-  }
+  return { service, secretIds: refs.map((r) => r.SecretID) }
 }
 
 /**
@@ -129,12 +132,10 @@ async function update(
  * the secret references hush moved. Changing UpdateConfig alone restarts no task.
  */
 async function restoreOrder(swarm: Swarm, u: Update): Promise<void> {
-  if (!u.restore) return
   const { body: now } = await swarm.engine.call<SwarmService>('GET', `/services/${u.service.ID}`)
-  if (now.Spec.UpdateConfig?.Order !== 'start-first') return // changed by someone else meanwhile
-  const { UpdateConfig: _, ...rest } = now.Spec
-  const spec = u.restore.config ? { ...rest, UpdateConfig: u.restore.config } : rest
-  await swarm.engine.call('POST', `/services/${u.service.ID}/update?version=${now.Version.Index}`, spec)
+  const spec = ownOrderBack(now.Spec) // undefined: hush did not switch it (or someone restored it meanwhile)
+  if (spec)
+    await swarm.engine.call('POST', `/services/${u.service.ID}/update?version=${now.Version.Index}`, spec)
 }
 
 export async function rollOut(

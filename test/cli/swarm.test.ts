@@ -287,6 +287,11 @@ describe.runIf(swarmAvailable())('swarm environments on the real engine', () => 
     expect(order(api, 'PreviousSpec')).toBe('start-first')
     expect(order(api, 'Spec')).toBe('stop-first')
     expect(order(db, 'Spec')).toBe('stop-first')
+    // the switch carried the record of the service's own order (a label), and the restore removed it
+    const labels = (name: string, spec: string) =>
+      docker(['service', 'inspect', name, '--format', `{{json .${spec}.Labels}}`])
+    expect(labels(api, 'PreviousSpec')).toContain('hush.own-update-config')
+    expect(labels(api, 'Spec')).not.toContain('hush.own-update-config')
   }, 180_000)
 
   it('a rotation killed after it distributed, before journaling it, resumes without a second version', async () => {

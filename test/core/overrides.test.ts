@@ -104,6 +104,29 @@ describe('export/overrides: remembered and kept current', () => {
   })
 })
 
+describe('export/overrides: never a file that is not an override', () => {
+  it('a record pointing at a secret file is neither rewritten nor shown by doctor; -o refuses stores and foreign files', async () => {
+    const { dir, p } = await exported()
+    const secretFile = join(dir, 'docker', 'secrets', 'session_key')
+    const value = readFileSync(secretFile, 'utf8')
+    // .hush/overrides.json edited by someone else: a store file and a plain file of the project
+    writeFileSync(join(dir, 'notes.yml'), 'db: pass: CANARY-not-an-override-9f8e7d\n')
+    for (const path of ['docker/secrets/session_key', 'notes.yml']) {
+      await saveOverrides(p, [{ path, env: 'development' }])
+      await expect(refreshOverrides(p)).rejects.toMatchObject({ code: 'HUSH_E_DISTRIBUTE' })
+      const probes = JSON.stringify(await overrideProbes(p))
+      expect(probes).not.toContain(value)
+      expect(probes).not.toContain('CANARY')
+    }
+    expect(readFileSync(secretFile, 'utf8')).toBe(value)
+    await expect(writeOverride(p, secretFile, 'x')).rejects.toMatchObject({ code: 'HUSH_E_UNSAFE_PATH' })
+    await expect(writeOverride(p, join(dir, 'notes.yml'), 'notes.yml')).rejects.toMatchObject({
+      code: 'HUSH_E_USAGE',
+    })
+    expect(readFileSync(join(dir, 'notes.yml'), 'utf8')).toContain('CANARY') // untouched
+  })
+})
+
 describe('doctor: remembered overrides', () => {
   it('ok when current, warn when hush would write something else, fail on a missing file; other environments are skipped', async () => {
     const { dir, path } = await exported()

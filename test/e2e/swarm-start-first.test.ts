@@ -145,7 +145,7 @@ project: ${prefix}
 environments:
   production: { store: swarm, converge_timeout: 2m }
 secrets:
-  session_key: { generate: base64:32, rotate: { every: 30d } }
+  session_key: { generate: base64:32, rotate: { every: 30d, consumers: restart } }
 `)
     const run = (...args: string[]) => hush([...args, '-e', 'production'], { cwd: dir })
     expect((await run('gen', '-q')).code).toBe(0)

@@ -182,7 +182,8 @@ export async function distribute(
   // a mirror an aborted rotation could not reach holds from's values again once this push is done
   const repairs = new Repairs(project.stateDir)
   const left = (await repairs.list(from.env)).find((r) => r.mirror === to.env)
-  if (left && !options.dryRun) await repairs.clear(from.env, to.env)
+  const complete = !rows.some((r) => r.action === 'missing')
+  if (left && !options.dryRun && complete) await repairs.clear(from.env, to.env)
   return {
     ...(left
       ? {

@@ -21,6 +21,18 @@ export interface Repair {
   readonly at: string
 }
 
+const isRepair = (r: unknown): r is Repair => {
+  const o = r as Record<string, unknown> | null
+  const strings = ['env', 'mirror', 'cause', 'code', 'at'] as const
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    strings.every((k) => typeof o[k] === 'string') &&
+    Array.isArray(o.entries) &&
+    o.entries.every((e) => typeof e === 'string')
+  )
+}
+
 export class Repairs {
   private readonly file: string
 
@@ -31,16 +43,18 @@ export class Repairs {
   async list(env?: string): Promise<Repair[]> {
     const text = await readIfExists(this.file)
     if (text === undefined) return []
-    let doc: { repairs?: unknown }
+    let doc: unknown
     try {
       doc = JSON.parse(text)
     } catch {
-      throw new HushError('HUSH_E_STORE_CORRUPT', `${this.file} is not JSON`, {
+      doc = undefined
+    }
+    const list = (doc as { repairs?: unknown } | null)?.repairs
+    if (!Array.isArray(list) || !list.every(isRepair))
+      throw new HushError('HUSH_E_STORE_CORRUPT', `${this.file} is not a list of mirror repairs`, {
         hint: 'delete it and run hush push to bring every mirror up to date',
       })
-    }
-    const all = Array.isArray(doc.repairs) ? (doc.repairs as Repair[]) : []
-    return env === undefined ? all : all.filter((r) => r.env === env)
+    return env === undefined ? list : list.filter((r) => r.env === env)
   }
 
   /** Note a mirror as needing repair (one record per env and mirror; entries accumulate). */

@@ -4,12 +4,13 @@
  * holds as current — a stale one would fail a `docker stack deploy`, or move services back to a
  * superseded value. Overrides of other environments are checked with `hush doctor -e ENV`.
  */
-import { existsSync, promises as fs } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { HushError } from '../../lib/errors.js'
 import { composeDocument } from '../export/compose.js'
 import { type OverrideRecord, overridePath, recordedOverrides } from '../export/override-registry.js'
+import { readOverride } from '../export/overrides.js'
 import type { Project } from '../project.js'
 import type { Probe } from './types.js'
 
@@ -48,10 +49,10 @@ function missingFiles(path: string, secrets: Secrets): string[] {
 async function probeOne(project: Project, record: OverrideRecord): Promise<Probe | undefined> {
   const env = project.environment.name
   const path = overridePath(project, record)
-  const text = await fs.readFile(path, 'utf8').catch(() => undefined)
-  if (text === undefined) return undefined // deleted: push and rotate forget it
   const fix = `hush export compose -e ${record.env} -o ${record.path} (hush push and hush rotate rewrite it too)`
   try {
+    const text = readOverride(project, record) // confined, a regular file, hush's header
+    if (text === undefined) return undefined // deleted: push and rotate forget it
     const secrets = ((parse(text) as { secrets?: Secrets } | null)?.secrets ?? {}) as Secrets
     const missing = missingFiles(path, secrets)
     if (missing.length > 0)
@@ -85,10 +86,12 @@ async function probeOne(project: Project, record: OverrideRecord): Promise<Probe
       : { check: CHECK, status: 'ok', message: `${record.path} names the current secrets of ${env}` }
   } catch (err) {
     if (!(err instanceof HushError) && !(err instanceof Error && err.name === 'YAMLParseError')) throw err
+    // a YAML error quotes the offending line, which could be anything: only its position is shown
+    const line = (err as { linePos?: { line: number }[] }).linePos?.[0]?.line
     return {
       check: CHECK,
       status: 'fail',
-      message: `${record.path}: ${err instanceof HushError ? `[${err.code}] ` : ''}${err.message}`,
+      message: `${record.path}: ${err instanceof HushError ? `[${err.code}] ${err.message}` : `not valid YAML (line ${line ?? '?'})`}`,
       hint: err instanceof HushError && err.hint ? err.hint : fix,
     }
   }
@@ -121,5 +124,13 @@ export async function overrideProbes(project: Project): Promise<Probe[]> {
 /** The remembered overrides that exist, as absolute paths (the swarm probe checks the names they reference). */
 export async function overrideFiles(project: Project): Promise<string[]> {
   const records = await recordedOverrides(project).catch(() => []) // overrideProbes reports a corrupt list
-  return records.map((r) => overridePath(project, r)).filter((p) => existsSync(p))
+  // only the ones hush may read (overrideProbes reports the others)
+  const readable = records.filter((r) => {
+    try {
+      return readOverride(project, r) !== undefined
+    } catch {
+      return false
+    }
+  })
+  return readable.map((r) => overridePath(project, r))
 }

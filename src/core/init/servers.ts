@@ -166,8 +166,13 @@ function requirepass(
   command: string,
   lookup: SecretLookup,
 ): { secret: string; where: string } | undefined {
-  const arg = /--requirepass(?:=|\s+)(.+?)(?=\s+--|$)/s.exec(command)?.[1]
-  if (arg === undefined) return undefined
+  // its argument runs to the next --option: found by index, not by a lazy regex (linear on any command)
+  const at = command.search(/--requirepass(?:=|\s)/)
+  if (at < 0) return undefined
+  const rest = command.slice(at + '--requirepass'.length + 1)
+  const next = rest.search(/\s--/)
+  const arg = (next < 0 ? rest : rest.slice(0, next)).trim()
+  if (arg === '') return undefined
   const where = `--requirepass in service ${shown(svc.name)}`
   const path = /\/[\w./-]+/.exec(arg)?.[0]
   const byPath = path && lookup.byPath(svc.name, path)

@@ -90,27 +90,24 @@ export async function rotate(
     const earlier: StepReport[] = []
     let rollbackOf: string | undefined
     if (mode === 'rollback') {
-      if (job) {
-        // a job in its grace window ends first (the value it replaced is kept); one before it is aborted by hand
-        if (progressOf(job) !== 'GRACE')
-          throw new HushError(
-            'HUSH_E_LOCKED',
-            `${name} has an open rotation job ${job.id} (${stateOf(job)})`,
-            {
-              hint: `its new value is not live yet: undo it with hush rotate ${name} --abort`,
-            },
-          )
-        const finishing = machine(job)
-        await finishing.advance(0)
-        earlier.push(...finishing.steps)
-        job = undefined
-      }
+      const live = job && (progressOf(job) === 'GRACE' || progressOf(job) === 'PROMOTED')
+      if (job && !live)
+        throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
+          hint: `its new value is not live yet: finish it with hush rotate ${name} --resume, or undo it with --abort`,
+        })
       const current = await project.store.read(primaryMember(spec))
       const kept = await new History(project.stateDir, env, name, '').previous(current)
       if (!kept)
         throw new HushError('HUSH_E_USAGE', `no earlier value of ${name} is kept in ${env}`, {
           hint: `hush keeps the value a rotation replaced for rotate.retain (default ${DEFAULT_RETAIN}); rollback needs one`,
         })
+      if (job) {
+        // in its grace window both values are valid: the job ends without revoking, the rollback retires the new value
+        const ending = machine(job)
+        await ending.supersede()
+        earlier.push(...ending.steps)
+        job = undefined
+      }
       rollbackOf = kept.job
     }
     const runner = machine(

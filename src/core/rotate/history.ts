@@ -7,9 +7,12 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../../lib/fs-safe.js'
 
-/** A job id starts with its UTC start time, `20260101T000000-<pid>`; undefined when it does not. */
+/**
+ * A job id is its UTC start time and a pid, `20260101T000000-42`; undefined for anything else (a
+ * journal line naming a path is never read as a job's kept value).
+ */
 function startOf(job: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(job)
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})-\d{1,10}$/.exec(job)
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : undefined
 }
 
@@ -56,9 +59,11 @@ export class History {
     return undefined
   }
 
-  /** Forget values whose job started more than `retainMs` before `now`. */
+  /** Forget values whose job started more than `retainMs` before `now`; this job's own value stays. */
   async prune(retainMs: number, now: Date): Promise<number> {
-    const old = (await this.jobs()).filter((job) => startOf(job)! + retainMs < now.getTime())
+    const old = (await this.jobs()).filter(
+      (job) => job !== this.job && startOf(job)! + retainMs < now.getTime(),
+    )
     for (const job of old) await rm(join(this.dir, job), { force: true })
     return old.length
   }

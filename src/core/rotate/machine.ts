@@ -204,6 +204,21 @@ export class Machine implements StepParties {
     }
   }
 
+  /**
+   * End a job in its grace window for a rollback: old and new value are both still valid, so
+   * nothing is revoked here; the rollback job makes the old value current and retires the new one.
+   */
+  async supersede(): Promise<void> {
+    const state = progressOf(this.job)
+    await this.announce('ABORTED')
+    await this.journal.dropPending(this.job)
+    await this.record(
+      'ABORTED',
+      { from: state, by: 'rollback' },
+      'ended by a rollback; both values stay valid until it retires the new one',
+    )
+  }
+
   /** Undo what the job did before PROMOTED: the old value stays current, the new key leaves the verify set. */
   async abort(): Promise<void> {
     const state = progressOf(this.job)

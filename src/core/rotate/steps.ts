@@ -111,6 +111,7 @@ export async function pointBack(
       code,
       at,
     })
-  await targets.dropStale(current)
+  // send rewrote the overrides already (to the current values), tolerating a failure
+  await targets.dropStale(current, { rewrite: false })
   return { note, unreachable: failed.map((f) => f.mirror) }
 }

@@ -75,18 +75,34 @@ export class RotationTargets {
     }
     // the overrides name what the services now mount: the values just sent, before the store holds them
     const sent = new Map(entries.map((e) => [e.name, e.meta.fingerprint]))
-    if (this.own && !options.mirrorsOnly) notes.push((await refreshOverrides(project, sent)) ?? '')
+    if (this.own && !options.mirrorsOnly) {
+      const rewrite = refreshOverrides(project, sent)
+      // an abort (tolerate) must end even when an override cannot be rewritten: it says so instead
+      notes.push(
+        (options.tolerate
+          ? await rewrite.catch((err: unknown) => `not rewritten: ${(err as Error).message}`)
+          : await rewrite) ?? '',
+      )
+    }
     return notes.filter(Boolean).join('; ') || undefined
   }
 
   /** Delete the own target's versions of these entries other than the kept fingerprints that nothing uses. */
-  async dropStale(values: Readonly<Record<string, string>>): Promise<string | undefined> {
+  async dropStale(
+    values: Readonly<Record<string, string>>,
+    options: { readonly rewrite?: boolean } = {},
+  ): Promise<string | undefined> {
     const store = this.own?.store
     if (!store?.dropStale) return undefined
     const keep = new Map(Object.entries(values).map(([entry, v]) => [entry, this.project.fingerprint(v)]))
     const dropped = await store.dropStale(keep)
-    if (dropped.length === 0) return undefined
-    const rewritten = await refreshOverrides(this.project, keep)
-    return [`removed ${dropped.join(', ')}`, ...(rewritten ? [rewritten] : [])].join('; ')
+    // even when nothing was dropped: a resumed step whose earlier rewrite failed gets it done now
+    const rewritten = options.rewrite === false ? undefined : await refreshOverrides(this.project, keep)
+    return (
+      [
+        ...(dropped.length > 0 ? [`removed ${dropped.join(', ')}`] : []),
+        ...(rewritten ? [rewritten] : []),
+      ].join('; ') || undefined
+    )
   }
 }

@@ -82,9 +82,23 @@ describe('rollback', () => {
     const old = read('jwt_secret_primary')
     const r = await rotate(p, 'jwt_secret')
     expect(r.state).toBe('GRACE')
+    const fresh = read('jwt_secret_primary')
     const back = await rotate(p, 'jwt_secret', 'rollback')
-    expect(back.steps.map((s) => s.state)).toContain('REVOKED')
-    expect(back.state).toBe('GRACE') // the rollback's own grace: the rolled-back key still verifies
+    // the grace job ends without revoking (both keys verify throughout), then the rollback runs
+    expect(back.steps.map((s) => s.state)).toEqual([
+      'ABORTED',
+      'PLANNED',
+      'GENERATED',
+      'APPLIED',
+      'VERIFIED',
+      'DISTRIBUTED',
+      'PROMOTED',
+      'GRACE',
+    ])
+    expect(back.state).toBe('GRACE') // the rollback's own grace: the key it replaced still verifies
     expect(read('jwt_secret_primary')).toBe(old)
+    expect(read('jwt_secret_previous')).toBe(fresh)
+    await rotate(p, 'jwt_secret', 'retire')
+    expect(read('jwt_secret_previous')).toBe(old) // the rolled-back key is gone from the verify set
   })
 })

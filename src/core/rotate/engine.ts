@@ -8,6 +8,7 @@ import { ensurePrivateDir } from '../../lib/fs-safe.js'
 import { acquireLock } from '../../lib/lock.js'
 import { primaryMember } from '../manifest/members.js'
 import { DEFAULT_RETAIN } from '../manifest/normalize.js'
+import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { consumerPath } from './consumers.js'
 import { History } from './history.js'
@@ -87,29 +88,10 @@ export async function rotate(
       )
     const machine = (record: JobRecord, rollbackOf?: string) =>
       new Machine(project, spec, record, rotator, options, rollbackOf)
-    const earlier: StepReport[] = []
-    let rollbackOf: string | undefined
-    if (mode === 'rollback') {
-      const live = job && (progressOf(job) === 'GRACE' || progressOf(job) === 'PROMOTED')
-      if (job && !live)
-        throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
-          hint: `its new value is not live yet: finish it with hush rotate ${name} --resume, or undo it with --abort`,
-        })
-      const current = await project.store.read(primaryMember(spec))
-      const kept = await new History(project.stateDir, env, name, '').previous(current)
-      if (!kept)
-        throw new HushError('HUSH_E_USAGE', `no earlier value of ${name} is kept in ${env}`, {
-          hint: `hush keeps the value a rotation replaced for rotate.retain (default ${DEFAULT_RETAIN}); rollback needs one`,
-        })
-      if (job) {
-        // in its grace window both values are valid: the job ends without revoking, the rollback retires the new value
-        const ending = machine(job)
-        await ending.supersede()
-        earlier.push(...ending.steps)
-        job = undefined
-      }
-      rollbackOf = kept.job
-    }
+    const back = mode === 'rollback' ? await rollbackFrom(project, spec, job, machine) : undefined
+    if (back) job = undefined // a job in its grace window was ended for it
+    const earlier = back?.steps ?? []
+    const rollbackOf = back?.job
     const runner = machine(
       job ?? { id: newJobId(project.world.now()), secret: name, env, lines: [] },
       rollbackOf,
@@ -136,4 +118,33 @@ export async function rotate(
   } finally {
     await release()
   }
+}
+
+/**
+ * What a rollback brings back: the newest value a rotation replaced (kept in history). A job in its
+ * grace window (or at PROMOTED) ends first without revoking, as both values are still valid; the
+ * rollback retires the new one. A job whose new value is not live yet is finished or aborted by hand.
+ */
+async function rollbackFrom(
+  project: Project,
+  spec: SecretSpec,
+  job: JobRecord | undefined,
+  machine: (record: JobRecord) => Machine,
+): Promise<{ job: string; steps: StepReport[] }> {
+  const { name } = spec
+  const env = project.environment.name
+  if (job && progressOf(job) !== 'GRACE' && progressOf(job) !== 'PROMOTED')
+    throw new HushError('HUSH_E_LOCKED', `${name} has an open rotation job ${job.id} (${stateOf(job)})`, {
+      hint: `its new value is not live yet: finish it with hush rotate ${name} --resume, or undo it with --abort`,
+    })
+  const current = await project.store.read(primaryMember(spec))
+  const kept = await new History(project.stateDir, env, name, '').previous(current)
+  if (!kept)
+    throw new HushError('HUSH_E_USAGE', `no earlier value of ${name} is kept in ${env}`, {
+      hint: `hush keeps the value a rotation replaced for rotate.retain (default ${DEFAULT_RETAIN}); rollback needs one`,
+    })
+  if (!job) return { job: kept.job, steps: [] }
+  const ending = machine(job)
+  await ending.supersede()
+  return { job: kept.job, steps: ending.steps }
 }

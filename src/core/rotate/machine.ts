@@ -229,8 +229,11 @@ export class Machine implements StepParties {
     await this.announce('ABORTED')
     await this.strategy.abort(this.spec, this.entries)
     const pending = await this.journal.readPending(this.job)
+    // targets were sent something once a key ring applied (its verify set) or a job verified (DISTRIBUTED
+    // may have begun); before that, an unreachable mirror holds nothing to point back
+    const sent = this.strategy.name === 'keyring' || state === 'VERIFIED' || state === 'DISTRIBUTED'
     const { note, unreachable } =
-      pending !== undefined
+      pending !== undefined && sent
         ? await pointBack(this, pending, this.job.id)
         : { note: undefined, unreachable: [] }
     if (pending !== undefined) await this.rotator?.abort(this.ctx(pending, await this.currentValue()))

@@ -146,10 +146,15 @@ export async function rollOut(
   const progress: Progress = options.progress ?? (() => {})
   const { all, target, created } = await versionsFor(swarm, entries)
   const byId = new Map([...all, ...target.values()].map((v) => [v.id, v]))
-  const moving = (await swarm.services()).flatMap((service) => {
+  const services = await swarm.services()
+  const moving = services.flatMap((service) => {
     const refs = retarget(service, byId, target)
     return refs ? [{ service, refs }] : []
   })
+  // a service a cut-off run left switched (hush's label still on it) gets its own order back now
+  for (const service of services)
+    if (ownOrderBack(service.Spec) && !moving.some((m) => m.service.ID === service.ID))
+      await restoreOrder(swarm, { service, secretIds: [] })
   const hostNetworks = await hostNetworksOf(
     swarm.engine,
     moving.map((m) => m.service),

@@ -292,6 +292,23 @@ describe.runIf(swarmAvailable())('swarm environments on the real engine', () => 
       docker(['service', 'inspect', name, '--format', `{{json .${spec}.Labels}}`])
     expect(labels(api, 'PreviousSpec')).toContain('hush.own-update-config')
     expect(labels(api, 'Spec')).not.toContain('hush.own-update-config')
+    // a run cut off between the switch and the restore: the next push puts the service's own order back
+    const own = JSON.stringify({ Parallelism: 1, FailureAction: 'pause', Order: 'stop-first' })
+    docker([
+      'service',
+      'update',
+      '-q',
+      '--detach',
+      '--label-add',
+      `hush.own-update-config=${own}`,
+      '--update-order',
+      'start-first',
+      api,
+    ])
+    expect(order(api, 'Spec')).toBe('start-first')
+    expect((await run('push')).code).toBe(0)
+    expect(order(api, 'Spec')).toBe('stop-first')
+    expect(labels(api, 'Spec')).not.toContain('hush.own-update-config')
   }, 180_000)
 
   it('a rotation killed after it distributed, before journaling it, resumes without a second version', async () => {

@@ -180,7 +180,7 @@ export async function distribute(
       if (to.store.roll) overrides = await refreshOverrides(project)
     })
   // a mirror an aborted rotation could not reach holds from's values again once this push is done
-  const repairs = new Repairs(project.stateDir)
+  const repairs = new Repairs(project.stateDir, project.locked)
   const left = (await repairs.list(from.env)).find((r) => r.mirror === to.env)
   const complete = !rows.some((r) => r.action === 'missing')
   if (left && !options.dryRun && complete) await repairs.clear(from.env, to.env)

@@ -36,7 +36,11 @@ const isRepair = (r: unknown): r is Repair => {
 export class Repairs {
   private readonly file: string
 
-  constructor(private readonly stateDir: string) {
+  /** `locked`: the project's lock, held while a record or a clear reads and rewrites the file */
+  constructor(
+    private readonly stateDir: string,
+    private readonly locked: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+  ) {
     this.file = join(stateDir, 'repairs.json')
   }
 
@@ -58,20 +62,24 @@ export class Repairs {
   }
 
   /** Note a mirror as needing repair (one record per env and mirror; entries accumulate). */
-  async record(repair: Repair): Promise<void> {
-    const all = await this.list()
-    const same = all.find((r) => r.env === repair.env && r.mirror === repair.mirror)
-    const entries = [...new Set([...(same?.entries ?? []), ...repair.entries])].sort()
-    await this.save([...all.filter((r) => r !== same), { ...repair, entries }])
+  record(repair: Repair): Promise<void> {
+    return this.locked(async () => {
+      const all = await this.list()
+      const same = all.find((r) => r.env === repair.env && r.mirror === repair.mirror)
+      const entries = [...new Set([...(same?.entries ?? []), ...repair.entries])].sort()
+      await this.save([...all.filter((r) => r !== same), { ...repair, entries }])
+    })
   }
 
   /** The mirror holds `env`'s values again. */
-  async clear(env: string, mirror: string): Promise<boolean> {
-    const all = await this.list()
-    const rest = all.filter((r) => !(r.env === env && r.mirror === mirror))
-    if (rest.length === all.length) return false
-    await this.save(rest)
-    return true
+  clear(env: string, mirror: string): Promise<boolean> {
+    return this.locked(async () => {
+      const all = await this.list()
+      const rest = all.filter((r) => !(r.env === env && r.mirror === mirror))
+      if (rest.length === all.length) return false
+      await this.save(rest)
+      return true
+    })
   }
 
   private async save(repairs: readonly Repair[]): Promise<void> {

@@ -101,7 +101,7 @@ export async function pointBack(
       failed.push({ mirror, code: err instanceof HushError ? err.code : 'HUSH_E_INTERNAL' }),
   })
   const at = project.world.now().toISOString()
-  const repairs = new Repairs(project.stateDir)
+  const repairs = new Repairs(project.stateDir, project.locked)
   for (const { mirror, code } of failed)
     await repairs.record({
       env: project.environment.name,

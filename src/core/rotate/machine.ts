@@ -226,9 +226,18 @@ export class Machine implements StepParties {
       throw new HushError('HUSH_E_USAGE', `job ${this.job.id} is past PROMOTED: the new value is live`, {
         hint: `finish it with hush rotate ${this.spec.name} --retire, or rotate again`,
       })
+    const pending = await this.journal.readPending(this.job)
+    // probe: a PROMOTED step cut off before it was journaled has already made the new value current
+    if (pending !== undefined && (await this.currentValue()) === pending)
+      throw new HushError(
+        'HUSH_E_USAGE',
+        `job ${this.job.id}'s new value is already current (PROMOTED was cut off)`,
+        {
+          hint: `finish it with hush rotate ${this.spec.name} --resume`,
+        },
+      )
     await this.announce('ABORTED')
     await this.strategy.abort(this.spec, this.entries)
-    const pending = await this.journal.readPending(this.job)
     // targets were sent something once a key ring applied (its verify set) or a job verified (DISTRIBUTED
     // may have begun); before that, an unreachable mirror holds nothing to point back
     const sent = this.strategy.name === 'keyring' || state === 'VERIFIED' || state === 'DISTRIBUTED'

@@ -159,4 +159,20 @@ describe('rotate: the step machine', () => {
     await rotate(p, 'jwt_secret')
     await expect(rotate(p, 'jwt_secret', 'abort')).rejects.toMatchObject({ code: 'HUSH_E_USAGE' })
   })
+
+  it('abort is refused when PROMOTED was cut off after it made the new value current; resume finishes it', async () => {
+    const { p, read } = await setup()
+    const cut = (point: string) => {
+      if (point === 'before:PROMOTED') throw new Error('killed')
+    }
+    await expect(rotate(p, 'api_token', 'start', { failpoint: cut })).rejects.toThrow('killed')
+    const fresh = read('api_token')
+    await expect(rotate(p, 'api_token', 'abort')).rejects.toMatchObject({
+      code: 'HUSH_E_USAGE',
+      hint: expect.stringContaining('--resume'),
+    })
+    expect(read('api_token')).toBe(fresh) // nothing put back
+    expect((await rotate(p, 'api_token', 'resume')).state).toBe('REVOKED')
+    expect(read('api_token')).toBe(fresh)
+  })
 })

@@ -8,23 +8,15 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hush, tmpProject } from '../helpers/project.js'
-import { type Sshd, sshdAvailable, startSshd } from '../helpers/remote-engine.js'
-import { cleanSwarm, docker, swarmAvailable, uniquePrefix } from '../helpers/swarm.js'
+import { hush } from '../helpers/project.js'
+import { type Sshd, sshdAvailable, startSshd, swarmPushProject } from '../helpers/remote-engine.js'
+import { cleanSwarm, docker, swarmAvailable } from '../helpers/swarm.js'
 
 const cleanups: (() => Promise<void>)[] = []
 
 function setup() {
-  const prefix = uniquePrefix('ssh')
+  const { prefix, dir } = swarmPushProject('ssh')
   cleanups.push(() => cleanSwarm(prefix))
-  const dir = tmpProject(`version: 1
-project: ${prefix}
-environments:
-  production: { store: swarm }
-secrets:
-  session_key: { generate: base64:32 }
-  db_password: { generate: password:24 }
-`)
   const names = () =>
     docker(['secret', 'ls', '--format', '{{.Name}}', '--filter', `label=hush.project=${prefix}`])
   return { prefix, dir, names }

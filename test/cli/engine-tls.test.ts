@@ -6,20 +6,17 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hush, tmpProject } from '../helpers/project.js'
-import { startTlsEngine, type TlsEngine, tlsEngineAvailable } from '../helpers/remote-engine.js'
-import { docker, uniquePrefix } from '../helpers/swarm.js'
+import { hush } from '../helpers/project.js'
+import {
+  startTlsEngine,
+  swarmPushProject,
+  type TlsEngine,
+  tlsEngineAvailable,
+} from '../helpers/remote-engine.js'
+import { docker } from '../helpers/swarm.js'
 
 function setup() {
-  const prefix = uniquePrefix('tls')
-  const dir = tmpProject(`version: 1
-project: ${prefix}
-environments:
-  production: { store: swarm }
-secrets:
-  session_key: { generate: base64:32 }
-  db_password: { generate: password:24 }
-`)
+  const { prefix, dir } = swarmPushProject('tls')
   const run = (args: string[], env: Record<string, string>) =>
     hush([...args, '-e', 'production'], { cwd: dir, env })
   return { prefix, run }

@@ -10,7 +10,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { tmpProject } from './project.js'
 import { available, freePort, stopper, waitFor } from './servers.js'
+import { uniquePrefix } from './swarm.js'
 
 function needRoot(what: string): boolean {
   const root = process.getuid?.() === 0
@@ -247,4 +249,18 @@ export async function startSshd(): Promise<Sshd> {
   })
   const logins = () => readFileSync(at('sshd.log'), 'utf8').split('Accepted publickey').length - 1
   return { port, bin, logins, stop }
+}
+
+/** A project whose production environment is a swarm, with two generated secrets to push; `what` names the prefix. */
+export function swarmPushProject(what: string): { prefix: string; dir: string } {
+  const prefix = uniquePrefix(what)
+  const dir = tmpProject(`version: 1
+project: ${prefix}
+environments:
+  production: { store: swarm }
+secrets:
+  session_key: { generate: base64:32 }
+  db_password: { generate: password:24 }
+`)
+  return { prefix, dir }
 }

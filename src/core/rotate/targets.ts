@@ -75,15 +75,14 @@ export class RotationTargets {
     }
     // the overrides name what the services now mount: the values just sent, before the store holds them
     const sent = new Map(entries.map((e) => [e.name, e.meta.fingerprint]))
-    if (this.own && !options.mirrorsOnly) {
-      const rewrite = refreshOverrides(project, sent)
-      // an abort (tolerate) must end even when an override cannot be rewritten: it says so instead
+    if (this.own && !options.mirrorsOnly)
       notes.push(
-        (options.tolerate
-          ? await rewrite.catch((err: unknown) => `not rewritten: ${(err as Error).message}`)
-          : await rewrite) ?? '',
+        // an abort (tolerate) must end even when an override cannot be rewritten: it says so instead
+        (await refreshOverrides(project, sent).catch((err: unknown) => {
+          if (!options.tolerate) throw err
+          return `not rewritten: ${(err as Error).message}`
+        })) ?? '',
       )
-    }
     return notes.filter(Boolean).join('; ') || undefined
   }
 

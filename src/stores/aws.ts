@@ -5,6 +5,14 @@
  * its fingerprint, so the version id names the value: a retried write is a
  * no-op (AWS's own idempotency), and a value staged as AWSPENDING is promoted
  * to AWSCURRENT by moving the label, never by writing it again.
+ *
+ * A write is several calls (value, labels, tags), and each step is checked, not assumed, on the next
+ * run: a value that returns after others (A → B → A) finds its old version without labels, which
+ * PutSecretValue leaves as it is, so AWSCURRENT is moved to it; tags written after the value are
+ * trusted only while they name the AWSCURRENT version (list reports an unknown fingerprint
+ * otherwise), and a write finds them stale and rewrites them. A staged AWSPENDING ends when its value
+ * becomes current or its rotation is aborted. A secret scheduled for deletion is never written over:
+ * the error says how to restore it.
  */
 
 import { createHash } from 'node:crypto'
@@ -113,16 +121,42 @@ export class AwsStore implements Store {
     )
   }
 
+  /** The secret as a write needs it: null when absent; an error saying how to restore it when deletion is pending. */
+  private async writable(name: string): Promise<DescribeSecretCommandOutput | null> {
+    const d = await this.describe(name)
+    if (d?.DeletedDate) throw scheduledForDeletion(this.secretId(name), d.DeletedDate)
+    return d
+  }
+
+  /** Move (or with no `to`, remove) a staging label; AWS needs the version that holds it now. */
+  private async moveStage(name: string, stage: string, to: string | undefined, from: string | undefined) {
+    const id = this.secretId(name)
+    await this.call(
+      (sdk) =>
+        new sdk.UpdateSecretVersionStageCommand({
+          SecretId: id,
+          VersionStage: stage,
+          ...(to ? { MoveToVersionId: to } : {}),
+          ...(from && from !== to ? { RemoveFromVersionId: from } : {}),
+        }),
+      `UpdateSecretVersionStage ${id}`,
+    )
+  }
+
   private toStored(
     name: string,
     d: { Tags?: Tag[]; CreatedDate?: Date; VersionIdsToStages?: Record<string, string[]> },
   ): StoredSecret {
-    const tags = Object.fromEntries((d.Tags ?? []).map((t) => [t.Key, t.Value]))
+    const tags = tagsOf(d.Tags)
     const versions = Object.keys(d.VersionIdsToStages ?? {}).length
+    const fingerprint = tags['hush:fingerprint'] ?? ''
+    // the tags describe the value only while AWSCURRENT is the version they name (a write cut before tagging)
+    const current = holderOf(d.VersionIdsToStages, 'AWSCURRENT')
+    const trusted = current === undefined || current === versionIdOf(name, fingerprint)
     return {
       name,
       version: Number(tags['hush:version'] ?? versions),
-      fingerprint: tags['hush:fingerprint'] ?? '',
+      fingerprint: trusted ? fingerprint : '',
       createdAt: tags['hush:created'] ?? d.CreatedDate?.toISOString() ?? '',
       updatedAt: tags['hush:at'] ?? '',
       ...(tags['hush:rotated'] ? { rotatedAt: tags['hush:rotated'] } : {}),
@@ -134,20 +168,27 @@ export class AwsStore implements Store {
     const out: StoredSecret[] = []
     let token: string | undefined
     do {
-      const page: { SecretList?: { Name?: string; Tags?: Tag[]; CreatedDate?: Date }[]; NextToken?: string } =
-        await this.call(
-          (sdk) =>
-            new sdk.ListSecretsCommand({
-              Filters: [{ Key: 'name', Values: [`${this.config.prefix}/`] }],
-              MaxResults: 100,
-              ...(token ? { NextToken: token } : {}),
-            }),
-          'ListSecrets',
-        )
+      const page: {
+        SecretList?: {
+          Name?: string
+          Tags?: Tag[]
+          CreatedDate?: Date
+          SecretVersionsToStages?: Record<string, string[]>
+        }[]
+        NextToken?: string
+      } = await this.call(
+        (sdk) =>
+          new sdk.ListSecretsCommand({
+            Filters: [{ Key: 'name', Values: [`${this.config.prefix}/`] }],
+            MaxResults: 100,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        'ListSecrets',
+      )
       for (const s of page.SecretList ?? []) {
         const name = s.Name?.slice(this.config.prefix.length + 1) ?? ''
         if (s.Name?.startsWith(`${this.config.prefix}/`) && /^[a-z0-9_]+(\.pub)?$/.test(name))
-          out.push(this.toStored(name, s))
+          out.push(this.toStored(name, { ...s, VersionIdsToStages: s.SecretVersionsToStages ?? {} }))
       }
       token = page.NextToken
     } while (token)
@@ -155,32 +196,54 @@ export class AwsStore implements Store {
   }
 
   async read(name: string): Promise<SecretValue | undefined> {
-    const res = await this.call<{ SecretString?: string } | null>(
-      (sdk) => new sdk.GetSecretValueCommand({ SecretId: this.secretId(name) }),
-      `GetSecretValue ${this.secretId(name)}`,
-      null,
-    )
-    return res?.SecretString
+    const id = this.secretId(name)
+    const { sdk, client } = await this.connect()
+    try {
+      const res = await client.send(new sdk.GetSecretValueCommand({ SecretId: id }))
+      return res.SecretString
+    } catch (err) {
+      const kind = (err as { name?: string }).name
+      if (kind === 'ResourceNotFoundException') return undefined
+      // AWS refuses the value of a secret scheduled for deletion: say so, and how to restore it
+      const deleted =
+        kind === 'InvalidRequestException' ? (await this.describe(name))?.DeletedDate : undefined
+      throw deleted
+        ? scheduledForDeletion(id, deleted)
+        : awsFailure('AWS Secrets Manager', `GetSecretValue ${id}`, err)
+    }
   }
 
   /** Put the value beside the current one as AWSPENDING (rotation's DISTRIBUTED step); the current value stays current. */
   async stage(name: string, value: SecretValue, meta: WriteMeta): Promise<void> {
-    const id = this.secretId(name)
     const token = versionIdOf(name, meta.fingerprint)
-    const d = await this.describe(name)
+    const d = await this.writable(name)
     if (!d) return void (await this.write(name, value, meta))
-    if (
-      d.VersionIdsToStages?.[token]?.includes('AWSPENDING') ||
-      d.VersionIdsToStages?.[token]?.includes('AWSCURRENT')
-    )
-      return
-    await this.call(
+    const stages = d.VersionIdsToStages ?? {}
+    if (stages[token]?.includes('AWSPENDING') || stages[token]?.includes('AWSCURRENT')) return
+    const put = await this.put(name, value, token, ['AWSPENDING'])
+    // an earlier version of this value, without labels now: AWS left it as it was
+    if (!put.VersionStages?.includes('AWSPENDING'))
+      await this.moveStage(name, 'AWSPENDING', token, holderOf(stages, 'AWSPENDING'))
+  }
+
+  /** End a staged value that never became current (an aborted rotation): AWSPENDING comes off it. */
+  async unstage(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const d = await this.describe(name)
+      const pending = holderOf(d?.VersionIdsToStages, 'AWSPENDING')
+      if (d && !d.DeletedDate && pending) await this.moveStage(name, 'AWSPENDING', undefined, pending)
+    }
+  }
+
+  private put(name: string, value: SecretValue, token: string, stages?: string[]) {
+    const id = this.secretId(name)
+    return this.call<{ VersionStages?: string[] }>(
       (sdk) =>
         new sdk.PutSecretValueCommand({
           SecretId: id,
           SecretString: value,
           ClientRequestToken: token,
-          VersionStages: ['AWSPENDING'],
+          ...(stages ? { VersionStages: stages } : {}),
         }),
       `PutSecretValue ${id}`,
     )
@@ -189,10 +252,11 @@ export class AwsStore implements Store {
   async write(name: string, value: SecretValue, meta: WriteMeta): Promise<StoredSecret> {
     const id = this.secretId(name)
     const token = versionIdOf(name, meta.fingerprint)
-    const d = await this.describe(name)
+    const d = await this.writable(name)
     const stages = d?.VersionIdsToStages ?? {}
-    const current = Object.entries(stages).find(([, s]) => s.includes('AWSCURRENT'))?.[0]
-    const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key, t.Value]))
+    const current = holderOf(stages, 'AWSCURRENT')
+    const pending = holderOf(stages, 'AWSPENDING')
+    const tags = tagsOf(d?.Tags)
     if (!d) {
       await this.call(
         (sdk) =>
@@ -206,25 +270,18 @@ export class AwsStore implements Store {
       )
       return this.toStored(name, { Tags: this.tags(meta, { version: 1, created: meta.at }) })
     }
-    if (current === token) return this.toStored(name, d)
-    if (stages[token])
-      // staged earlier (AWSPENDING): move AWSCURRENT to it; AWS labels the old one AWSPREVIOUS
-      await this.call(
-        (sdk) =>
-          new sdk.UpdateSecretVersionStageCommand({
-            SecretId: id,
-            VersionStage: 'AWSCURRENT',
-            MoveToVersionId: token,
-            ...(current ? { RemoveFromVersionId: current } : {}),
-          }),
-        `UpdateSecretVersionStage ${id}`,
-      )
-    else
-      await this.call(
-        (sdk) =>
-          new sdk.PutSecretValueCommand({ SecretId: id, SecretString: value, ClientRequestToken: token }),
-        `PutSecretValue ${id}`,
-      )
+    const tagged = tags['hush:fingerprint'] === meta.fingerprint
+    if (current === token && !pending && tagged) return this.toStored(name, d)
+    // staged earlier (AWSPENDING): move AWSCURRENT to it; AWS labels the old one AWSPREVIOUS
+    if (current !== token && stages[token]) await this.moveStage(name, 'AWSCURRENT', token, current)
+    else if (current !== token) {
+      const put = await this.put(name, value, token)
+      // an earlier version of this value (A → B → A) has lost its labels; AWS left it as it was
+      if (!put.VersionStages?.includes('AWSCURRENT')) await this.moveStage(name, 'AWSCURRENT', token, current)
+    }
+    // a staged value ends here: promoted (it is current now) or superseded by this write
+    if (pending) await this.moveStage(name, 'AWSPENDING', undefined, pending)
+    if (current === token && tagged) return this.toStored(name, d)
     const next = this.tags(meta, {
       version: Number(tags['hush:version'] ?? 1) + 1,
       created: tags['hush:created'] ?? meta.at,
@@ -260,6 +317,25 @@ export class AwsStore implements Store {
       null,
     )
   }
+}
+
+function tagsOf(tags: Tag[] | undefined): Record<string, string | undefined> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.Key, t.Value]))
+}
+
+/** The version that holds a staging label, if any. */
+function holderOf(stages: Record<string, string[]> | undefined, stage: string): string | undefined {
+  return Object.entries(stages ?? {}).find(([, s]) => s.includes(stage))?.[0]
+}
+
+function scheduledForDeletion(id: string, at: Date): HushError {
+  return new HushError(
+    'HUSH_E_AWS',
+    `AWS Secrets Manager: ${id} is scheduled for deletion (on ${at.toISOString().slice(0, 10)}), so hush does not write over it`,
+    {
+      hint: `restore it with \`aws secretsmanager restore-secret --secret-id ${id}\` and run the command again (or delete it for good with --force-delete-without-recovery)`,
+    },
+  )
 }
 
 /** The AWS settings the aws and ssm stores share: region, endpoint, profile and the name prefix. */

@@ -87,6 +87,8 @@ export interface Store {
    * write of the same value promotes it. Rotation's DISTRIBUTED step uses it where it exists.
    */
   stage?(name: string, value: SecretValue, meta: WriteMeta): Promise<void>
+  /** Stores that stage: end what `stage` put beside these entries' current values (an aborted rotation). */
+  unstage?(names: readonly string[]): Promise<void>
   /** Local files behind the store (only when `capabilities.localFiles`). */
   backingPaths?(): Promise<BackingPath[]>
   /**

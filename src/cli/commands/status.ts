@@ -1,5 +1,5 @@
 import { status } from '../../core/status/status.js'
-import { EXIT_OK, EXIT_OVERDUE } from '../../lib/exit-codes.js'
+import { EXIT_OK, EXIT_OVERDUE, EXIT_PROBLEMS } from '../../lib/exit-codes.js'
 import { type Ctx, envFlag, open } from '../context.js'
 
 export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number> {
@@ -14,6 +14,8 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
     'needs-input': paint.yellow,
     optional: paint.dim,
     stale: paint.red,
+    unverified: paint.yellow,
+    unknown: paint.red,
   }
   out.line(`${paint.bold(result.env)} (${result.store})`)
   out.table(
@@ -31,6 +33,15 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
   const stale = result.rows.filter((r) => r.state === 'stale').map((r) => r.secret)
   if (stale.length > 0)
     out.line(`\n${stale.join(', ')}: stale (does not match its inputs); fix: hush gen${envFlag(result.env)}`)
+  const unverified = result.rows.filter((r) => r.state === 'unverified').map((r) => r.secret)
+  if (unverified.length > 0)
+    out.line(
+      `\n${unverified.join(', ')}: unverified (the store's labels do not describe the value it holds: a write was cut off); fix: hush push, or hush rotate NAME --resume when a job is open`,
+    )
+  if (result.storeError) {
+    out.line(`\n${paint.red('store unreadable')}: [${result.storeError.code}] ${result.storeError.message}`)
+    if (result.storeError.hint) out.line(`fix: ${result.storeError.hint}`)
+  }
   if (result.jobs.length > 0) {
     out.line('\nrotation jobs')
     out.table(
@@ -47,6 +58,8 @@ export async function run(ctx: Ctx, flags: { check?: boolean }): Promise<number>
     )
     out.line(`repair: hush push${envFlag(result.env)} (pushes to every distribute_to mirror)`)
   }
-  const problems = result.overdue + result.jobs.filter((j) => j.problem).length + result.repairs.length
+  if (result.storeError) return EXIT_PROBLEMS
+  const problems =
+    result.overdue + unverified.length + result.jobs.filter((j) => j.problem).length + result.repairs.length
   return flags.check && problems > 0 ? EXIT_OVERDUE : EXIT_OK
 }

@@ -33,7 +33,11 @@ export interface DistributeOptions {
 /** Every entry of the manifest's secrets with its value in `from` (read once, for fingerprints and the write). */
 async function sourceEntries(project: Project, from: Endpoint): Promise<SourceEntry[]> {
   const entries = project.manifest.secrets.flatMap((spec) =>
-    membersOf(spec).map((m) => ({ entry: m.name, required: isRequiredIn(spec, from.env) })),
+    membersOf(spec).map((m) => ({
+      entry: m.name,
+      source: spec.source,
+      required: isRequiredIn(spec, from.env),
+    })),
   )
   const values = await mapLimit(entries, 16, (e) => from.store.read(e.entry))
   return entries.map((e, i) => ({ ...e, value: values[i] }))

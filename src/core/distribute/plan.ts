@@ -3,7 +3,7 @@
  * decided by fingerprint (never by value): + create, ~ new version, = unchanged, - remove (prune),
  * ! missing in the source, in-use (kept: a consumer still mounts it).
  */
-import type { StoredSecret, WriteEntry } from '../../stores/types.js'
+import type { SecretSource, StoredSecret, WriteEntry } from '../../stores/types.js'
 
 export type PushAction = '+' | '~' | '=' | '-' | 'missing' | 'in-use'
 
@@ -33,6 +33,8 @@ export interface PushResult {
 /** An entry of the source, with its value when the source holds one. */
 export interface SourceEntry {
   readonly entry: string
+  /** the secret's source in the manifest, which the target's labels carry (ssm: a fixed value is a plain String) */
+  readonly source: SecretSource
   readonly required: boolean
   readonly value: string | undefined
 }
@@ -53,7 +55,7 @@ export function planByFingerprint(
   const rows: PushRow[] = []
   const writes: WriteEntry[] = []
   const changed = new Set<string>()
-  for (const { entry, required, value } of source) {
+  for (const { entry, source: from, required, value } of source) {
     if (value === undefined) {
       if (required) rows.push({ entry, action: 'missing', note: missingNote })
       continue
@@ -65,7 +67,7 @@ export function planByFingerprint(
     writes.push({
       name: entry,
       value,
-      meta: { fingerprint: fp, source: 'provided', at, rotated: action === '~' },
+      meta: { fingerprint: fp, source: from, at, rotated: action === '~' },
     })
   }
   return { rows, writes, changed }

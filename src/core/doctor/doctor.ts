@@ -42,15 +42,29 @@ async function storeProbes(project: Project): Promise<Probe[]> {
   const missing: string[] = []
   const empty: string[] = []
   const doubled: string[] = []
+  let refused: HushError | undefined
   for (const spec of manifest.secrets) {
     for (const m of membersOf(spec)) {
-      const v = await store.read(m.name)
+      const v = await store.read(m.name).catch((err: unknown) => {
+        // a store that refuses a read is a failed probe, not an aborted doctor
+        if (!(err instanceof HushError)) throw err
+        refused ??= err
+        return null
+      })
+      if (v === null) continue
       if (v === undefined) {
         if (isRequiredIn(spec, env)) missing.push(m.name)
       } else if (v.trim() === '') empty.push(m.name)
       else if (spec.source !== 'generated' && looksDoubleBase64(v)) doubled.push(m.name)
     }
   }
+  if (refused)
+    probes.push({
+      check: 'store readable',
+      status: 'fail',
+      message: `${environment.store} ${store.location}: [${refused.code}] ${refused.message}`,
+      ...(refused.hint ? { hint: refused.hint } : {}),
+    })
   probes.push(
     missing.length === 0
       ? { check: 'secrets present', status: 'ok', message: `every required secret of ${env} has a value` }

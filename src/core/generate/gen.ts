@@ -69,6 +69,8 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
   const reads = specs.flatMap((spec) => membersOf(spec).map((m) => m.name))
   const read = await mapLimit(reads, 64, (name) => store.read(name))
   for (const [i, name] of reads.entries()) values.set(name, read[i])
+  // entries whose labels the store cannot vouch for (a write cut off before them): kept values are written again
+  const unlabelled = new Set((await store.list()).filter((m) => m.fingerprint === '').map((m) => m.name))
 
   const rows: GenRow[] = []
   const writes: WriteEntry[] = []
@@ -81,14 +83,13 @@ export async function gen(project: Project, options: GenOptions = {}): Promise<G
     events.push({ action: 'gen', secret: entry, env, fp, detail: action })
     rows.push({ secret: spec.name, entry, action, fingerprint: fp })
   }
-  const keep = (spec: SecretSpec, entry: string, note?: string) =>
-    rows.push({
-      secret: spec.name,
-      entry,
-      action: 'keep',
-      fingerprint: fingerprint(values.get(entry)!),
-      ...(note ? { note } : {}),
-    })
+  const keep = (spec: SecretSpec, entry: string, note?: string) => {
+    const value = values.get(entry)!
+    const fp = fingerprint(value)
+    rows.push({ secret: spec.name, entry, action: 'keep', fingerprint: fp, ...(note ? { note } : {}) })
+    if (unlabelled.has(entry))
+      writes.push({ name: entry, value, meta: { fingerprint: fp, source: spec.source, at, rotated: false } })
+  }
 
   for (const spec of specs) {
     if (!selected.has(spec.name)) continue

@@ -8,6 +8,11 @@ export function ownerOfEntry(manifest: Manifest, entry: string): SecretSpec | un
   return manifest.secrets.find((s) => membersOf(s).some((m) => m.name === entry))
 }
 
+/** Where a store entry's value comes from, as stores label it (a key ring's members are generated). */
+export function sourceOfEntry(manifest: Manifest, entry: string): SecretSpec['source'] {
+  return ownerOfEntry(manifest, entry)?.source ?? 'generated'
+}
+
 /** Order secrets so that every derive input comes before its dependants; report unknown inputs and cycles. */
 function dependencyOrder(manifest: Manifest, problems: Problems): SecretSpec[] {
   const ordered: SecretSpec[] = []

@@ -40,8 +40,7 @@ export async function promote(
   const { project, spec, strategy, entries, targets, history } = parties
   if (current !== undefined && current !== value) await history.keep(current)
   await strategy.promote(spec, entries, value, current)
-  for (const [entry, v] of Object.entries(flips))
-    if ((await entries.read(entry)) !== v) await entries.write(entry, v, false)
+  for (const [entry, v] of Object.entries(flips)) await entries.write(entry, v, false)
   const derived = (await gen(project, { names: [spec.name] })).rows.filter(
     (r) => r.secret !== spec.name && r.action === 'update',
   )
@@ -93,13 +92,16 @@ export async function pointBack(
   job: string,
 ): Promise<{ note: string | undefined; unreachable: string[] }> {
   const { project, targets } = parties
-  if (!targets.any) return { note: undefined, unreachable: [] }
   const current = await parties.localOf(pending)
   const failed: { mirror: string; code: string }[] = []
-  const note = await targets.send(current, {
-    tolerate: (mirror, err) =>
-      failed.push({ mirror, code: err instanceof HushError ? err.code : 'HUSH_E_INTERNAL' }),
-  })
+  const tolerate = (mirror: string, err: unknown) => {
+    if (!failed.some((f) => f.mirror === mirror))
+      failed.push({ mirror, code: err instanceof HushError ? err.code : 'HUSH_E_INTERNAL' })
+  }
+  // a value staged beside the current one (AWSPENDING) ends with the job
+  await targets.unstage(Object.keys(current), tolerate)
+  if (!targets.any) return { note: undefined, unreachable: [] }
+  const note = await targets.send(current, { tolerate })
   const at = project.world.now().toISOString()
   const repairs = new Repairs(project.stateDir, project.locked)
   for (const { mirror, code } of failed)

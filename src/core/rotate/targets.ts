@@ -7,7 +7,7 @@
 import type { RollEvent, WriteEntry } from '../../stores/types.js'
 import { type Endpoint, sync } from '../distribute/distribute.js'
 import { refreshOverrides } from '../export/overrides.js'
-import { sinkNamesOf } from '../manifest/rules.js'
+import { sinkNamesOf, sourceOfEntry } from '../manifest/rules.js'
 import type { Project } from '../project.js'
 
 export class RotationTargets {
@@ -37,7 +37,12 @@ export class RotationTargets {
     return Object.entries(values).map(([name, value]) => ({
       name,
       value,
-      meta: { fingerprint: this.project.fingerprint(value), source: 'generated' as const, at, rotated: true },
+      meta: {
+        fingerprint: this.project.fingerprint(value),
+        source: sourceOfEntry(this.project.manifest, name),
+        at,
+        rotated: true,
+      },
     }))
   }
 
@@ -84,6 +89,13 @@ export class RotationTargets {
         })) ?? '',
       )
     return notes.filter(Boolean).join('; ') || undefined
+  }
+
+  /** End what a rotation staged beside the current values (AWSPENDING): in the own store and each mirror. */
+  async unstage(entries: readonly string[], tolerate: (mirror: string, err: unknown) => void): Promise<void> {
+    await this.project.store.unstage?.(entries)
+    for (const mirror of this.mirrors)
+      await mirror.store.unstage?.(entries).catch((err: unknown) => tolerate(mirror.env, err))
   }
 
   /** Delete the own target's versions of these entries other than the kept fingerprints that nothing uses. */

@@ -1,6 +1,7 @@
 /** The values a rotation writes and distributes: the secret's entries once promoted, and the derived secrets that read them. */
 import { derivedValue, inputEntry } from '../generate/derive.js'
 import { primaryMember } from '../manifest/members.js'
+import { sourceOfEntry } from '../manifest/rules.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { type JobRecord, lineOf } from './journal.js'
@@ -46,7 +47,7 @@ export async function localValues(
   return out
 }
 
-/** The environment's own store as strategies read and write it (every write is a generated value). */
+/** The environment's own store as strategies read and write it (a rotated value, or one derived from it). */
 export function entriesOf(project: Project): Entries {
   return {
     read: (entry) => project.store.read(entry),
@@ -54,7 +55,7 @@ export function entriesOf(project: Project): Entries {
       const at = project.world.now().toISOString()
       await project.store.write(entry, value, {
         fingerprint: project.fingerprint(value),
-        source: 'generated',
+        source: sourceOfEntry(project.manifest, entry),
         at,
         rotated,
       })

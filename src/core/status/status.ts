@@ -1,6 +1,7 @@
 /** `hush status`: version, age and rotation policy of every secret in an environment. */
 
 import { formatAge } from '../../lib/duration.js'
+import { HushError } from '../../lib/errors.js'
 import type { StoredSecret } from '../../stores/types.js'
 import { type Repair, Repairs } from '../distribute/repairs.js'
 import { expectedDerived } from '../generate/derive.js'
@@ -9,8 +10,20 @@ import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
 import { type JobStatus, openJobs } from '../rotate/jobs.js'
 
-/** `stale`: a derived secret that no longer matches what its inputs compute to (run hush gen). */
-export type SecretState = 'ok' | 'overdue' | 'missing' | 'needs-input' | 'optional' | 'stale'
+/**
+ * `stale`: a derived secret that no longer matches what its inputs compute to (run hush gen).
+ * `unverified`: the store's labels do not describe the value it holds (a write was cut off: push or
+ * `rotate --resume` finishes it). `unknown`: the store could not be read (see `storeError`).
+ */
+export type SecretState =
+  | 'ok'
+  | 'overdue'
+  | 'missing'
+  | 'needs-input'
+  | 'optional'
+  | 'stale'
+  | 'unverified'
+  | 'unknown'
 
 export interface StatusRow {
   readonly secret: string
@@ -33,6 +46,8 @@ export interface StatusResult {
   readonly jobs: JobStatus[]
   /** mirrors an aborted rotation could not reach: `hush push` repairs them */
   readonly repairs: Repair[]
+  /** the store refused or could not be reached: rows are `unknown`, the local state is still shown */
+  readonly storeError?: { readonly code: string; readonly message: string; readonly hint?: string }
 }
 
 /** When the value was last replaced, from store metadata. */
@@ -56,6 +71,13 @@ export function statusOf(
         : 'missing'
     return { ...base, state }
   }
+  if (meta.fingerprint === '')
+    return {
+      ...base,
+      state: 'unverified',
+      version: meta.version,
+      ...(spec.rotation?.every ? { policy: `${spec.rotation.every} ${spec.rotation.strategy}` } : {}),
+    }
   const since = Date.parse(lastRotation(meta))
   const ageMs = now.getTime() - since
   const every = spec.rotation?.everyMs
@@ -74,16 +96,29 @@ export function statusOf(
 
 export async function status(project: Project): Promise<StatusResult> {
   const env = project.environment.name
-  const metas = new Map((await project.store.list()).map((m) => [m.name, m]))
   const now = project.world.now()
-  const rows = await Promise.all(
-    project.manifest.secrets.map(async (spec) => {
-      const row = statusOf(spec, metas.get(primaryMember(spec)), env, now)
-      return row.state === 'ok' && (await staleDerived(project, spec, row.fingerprint))
-        ? { ...row, state: 'stale' as const }
-        : row
-    }),
-  )
+  let storeError: StatusResult['storeError']
+  let rows: StatusRow[]
+  try {
+    const metas = new Map((await project.store.list()).map((m) => [m.name, m]))
+    rows = await Promise.all(
+      project.manifest.secrets.map(async (spec) => {
+        const row = statusOf(spec, metas.get(primaryMember(spec)), env, now)
+        return row.state === 'ok' && (await staleDerived(project, spec, row.fingerprint))
+          ? { ...row, state: 'stale' as const }
+          : row
+      }),
+    )
+  } catch (err) {
+    // a store that refuses or cannot be reached is reported, not thrown: the local state still shows
+    if (!(err instanceof HushError)) throw err
+    storeError = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }
+    rows = project.manifest.secrets.map((spec) => ({
+      secret: spec.name,
+      source: spec.source,
+      state: 'unknown',
+    }))
+  }
   return {
     env,
     store: `${project.environment.store} ${project.store.location}`,
@@ -91,6 +126,7 @@ export async function status(project: Project): Promise<StatusResult> {
     overdue: rows.filter((r) => r.state === 'overdue').length,
     jobs: await openJobs(project),
     repairs: await new Repairs(project.stateDir).list(env),
+    ...(storeError ? { storeError } : {}),
   }
 }
 

@@ -9,9 +9,9 @@ import type { Entries, Strategy } from './types.js'
 const previous = (spec: SecretSpec) => `${spec.name}_previous`
 const primary = (spec: SecretSpec) => `${spec.name}_primary`
 
-/** `<name>_previous` holds `value` (written only when it does not already). */
+/** `<name>_previous` holds `value` (a store's write of what it holds already only finishes its labels). */
 async function previousHolds(spec: SecretSpec, entries: Entries, value: string): Promise<void> {
-  if ((await entries.read(previous(spec))) !== value) await entries.write(previous(spec), value, false)
+  await entries.write(previous(spec), value, false)
 }
 
 export const keyring: Strategy = {
@@ -35,9 +35,9 @@ export const keyring: Strategy = {
     }
   },
   async promote(spec, entries, value, current) {
-    if (current === value) return
-    // order matters: old primary → previous first, so the verify set never loses it
-    await entries.write(previous(spec), current ?? value, false)
+    // order matters: old primary → previous first, so the verify set never loses it; a resumed step
+    // finds the new key primary already (the old one went to previous first) and finishes the rest
+    if (current !== value) await entries.write(previous(spec), current ?? value, false)
     await entries.write(primary(spec), value, true)
     if (spec.rotation?.mirror !== false) await entries.write(spec.name, value, true)
   },

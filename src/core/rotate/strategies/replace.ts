@@ -6,8 +6,9 @@ export const replace: Strategy = {
   apply: async () => ({}),
   verify: async () => {},
   promoted: (spec, value) => ({ [spec.name]: value }),
-  async promote(spec, entries, value, current) {
-    if (current !== value) await entries.write(spec.name, value, true)
+  async promote(spec, entries, value) {
+    // written even when the value reads back already: a resumed step finishes a write cut off before its labels
+    await entries.write(spec.name, value, true)
   },
   revoke: async () => ({}),
   abort: async () => {},

@@ -3,13 +3,19 @@
  * (`@kubernetes/client-node`, loaded on first use; kubeconfig from KUBECONFIG,
  * ~/.kube/config or the in-cluster service account). The environment is one
  * Secret (`<project>-<env>`) whose keys are the entries; hush's metadata is one
- * JSON annotation. Every write is check-and-set on `resourceVersion` (a
+ * JSON annotation, written in the same update as the values, with the content
+ * hash of the values it describes (data changed by anyone else leaves the labels
+ * unknown, never wrong). Every write is check-and-set on `resourceVersion` (a
  * conflict re-reads and retries). After values change, Deployments in the
  * namespace that use the Secret get its content hash in their pod template, so
- * they roll.
+ * they roll: the update that changes the values also marks the rollout pending
+ * (an annotation), which is cleared once every such Deployment carries the hash.
+ * A run cut off in between leaves the mark; the next write command (`settle`)
+ * finishes the rollout.
  */
 
 import { createHash } from 'node:crypto'
+import { delimiter } from 'node:path'
 import type { AppsV1Api, CoreV1Api, V1Secret } from '@kubernetes/client-node'
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
@@ -23,9 +29,13 @@ export interface KubernetesConfig {
   readonly namespace: string
   /** a kubeconfig context (default: the current one) */
   readonly context?: string
+  /** KUBECONFIG as the command's environment gives it (files separated like PATH) */
+  readonly kubeconfig?: string
 }
 
 export const HASH_ANNOTATION = 'hush.dev/content-hash'
+/** on the Secret: the content hash its Deployments have not all been moved onto yet */
+export const ROLLOUT_ANNOTATION = 'hush.dev/rollout-pending'
 const META = 'hush.dev/meta'
 type Meta = Record<
   string,
@@ -34,15 +44,27 @@ type Meta = Record<
 
 type Client = { core: CoreV1Api; apps: AppsV1Api; k8s: typeof import('@kubernetes/client-node') }
 
-/** A DNS-1123 name from project, environment or service names (`nemo_api` → `nemo-api`). */
+/** Kubernetes' rules ("Object Names and IDs"): a Secret's name is a DNS subdomain, a namespace a DNS label. */
+const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?'
+export const DNS_SUBDOMAIN = new RegExp(`^(?=.{1,253}$)${DNS_LABEL}(\\.${DNS_LABEL})*$`)
+export const DNS_LABEL_NAME = new RegExp(`^(?=.{1,63}$)${DNS_LABEL}$`)
+/** "Secrets", size limit: the values of one Secret together at most 1 MiB. */
+const MAX_SECRET_BYTES = 1024 * 1024
+/** apimachinery's annotation limit: keys and values of an object's annotations together at most 256 KiB. */
+const MAX_ANNOTATION_BYTES = 256 * 1024
+
+/** A DNS-1123 subdomain from project, environment or service names (`nemo_api` → `nemo-api`). */
 export function k8sName(...parts: string[]): string {
   const name = parts
     .join('-')
     .toLowerCase()
     .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/-*\.[-.]*/g, '.') // every dot-separated label starts and ends with a letter or digit
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
-  if (!name || name.length > 253)
-    throw new HushError('HUSH_E_UNSAFE_NAME', `cannot make a Kubernetes name from ${parts.join('-')}`)
+  if (!DNS_SUBDOMAIN.test(name))
+    throw new HushError('HUSH_E_UNSAFE_NAME', `cannot make a Kubernetes name from ${parts.join('-')}`, {
+      hint: 'give the Secret a name: setting (a DNS subdomain: a-z, 0-9, "-" and ".", at most 253 characters)',
+    })
   return name
 }
 
@@ -52,6 +74,9 @@ export function contentHash(values: Readonly<Record<string, string>>): string {
   for (const key of Object.keys(values).sort()) h.update(`${key}\0${values[key]}\0`)
   return h.digest('hex').slice(0, 16)
 }
+
+const valuesOf = (data: Readonly<Record<string, string>> = {}) =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]))
 
 const CAPABILITIES = capabilities({ checkAndSet: true, rollsConsumers: true })
 
@@ -72,24 +97,42 @@ export class KubernetesStore implements Store {
       'the kubernetes store',
     ).then((k8s) => {
       const kc = new k8s.KubeConfig()
-      kc.loadFromDefault()
+      // the command's environment, not this process's (the same thing unless hush runs as a library)
+      const files = (this.config.kubeconfig ?? '').split(delimiter).filter(Boolean)
+      if (files.length === 0) kc.loadFromDefault()
+      else {
+        kc.loadFromFile(files[0]!)
+        for (const file of files.slice(1)) {
+          const more = new k8s.KubeConfig()
+          more.loadFromFile(file)
+          kc.mergeConfig(more)
+        }
+      }
       if (this.config.context) kc.setCurrentContext(this.config.context)
       return { k8s, core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api) }
     })
     return this.client
   }
 
+  /** The API's refusal as a hush error: its code and reason (never its message, which may quote the object). */
   private failure(what: string, err: unknown): HushError {
     const code = (err as { code?: number }).code
+    let reason: string | undefined
+    try {
+      reason = (JSON.parse(String((err as { body?: unknown }).body)) as { reason?: string }).reason
+    } catch {}
+    const hint =
+      code === 401 || code === 403
+        ? 'check the kubeconfig credentials and that the role may get, create, update and patch secrets, and list and patch deployments'
+        : code === 409
+          ? 'someone else keeps changing the Secret: run the command again'
+          : code === 422
+            ? 'the API server refused the Secret as invalid (values together at most 1 MiB, an immutable Secret keeps its data)'
+            : 'check KUBECONFIG / the current context and that the API server answers'
     return new HushError(
       'HUSH_E_KUBERNETES',
-      `the Kubernetes API refused ${what} (${code ?? (err as Error).message})`,
-      {
-        hint:
-          code === 401 || code === 403
-            ? 'check the kubeconfig credentials and that the role may get, create, update and patch secrets and deployments'
-            : 'check KUBECONFIG / the current context and that the API server answers',
-      },
+      `the Kubernetes API refused ${what} (${code ?? (err as Error).message}${reason ? ` ${reason}` : ''})`,
+      { hint },
     )
   }
 
@@ -111,9 +154,20 @@ export class KubernetesStore implements Store {
     }
   }
 
+  /**
+   * hush's labels, with fingerprints only when they describe the data: the content hash written
+   * with them is the hash of the values the Secret holds. Data changed by anyone else (kubectl
+   * edit) leaves every fingerprint unknown (''), never wrong; versions and times stay.
+   */
+  private labelsOf(secret: V1Secret | undefined): Meta {
+    const meta = this.metaOf(secret)
+    if (secret?.metadata?.annotations?.[HASH_ANNOTATION] === contentHash(valuesOf(secret?.data))) return meta
+    return Object.fromEntries(Object.entries(meta).map(([k, m]) => [k, { ...m, fp: '' }]))
+  }
+
   async list(): Promise<StoredSecret[]> {
     const secret = await this.get()
-    const meta = this.metaOf(secret)
+    const meta = this.labelsOf(secret)
     return Object.keys(secret?.data ?? {})
       .sort()
       .map((name) => {
@@ -140,21 +194,57 @@ export class KubernetesStore implements Store {
     return (await this.writeMany([{ name, value, meta }]))[0]!
   }
 
-  /** Read, change, replace with the read resourceVersion; a conflict (someone else wrote) re-reads, up to 5 times. */
+  /** Refuse, before sending, what the API server would refuse or what would not last. */
+  private assertWritable(secret: V1Secret | undefined, body: V1Secret): void {
+    const where = this.location
+    if (secret?.metadata?.deletionTimestamp)
+      throw new HushError('HUSH_E_KUBERNETES', `${where} is being deleted (it waits for its finalizers)`, {
+        hint: `values written now would go with it: once it is gone (kubectl get secret -n ${this.config.namespace} ${this.config.name}), run the command again`,
+      })
+    if (secret?.immutable)
+      throw new HushError('HUSH_E_KUBERNETES', `${where} is immutable: its values cannot change`, {
+        hint: `delete it (kubectl delete secret -n ${this.config.namespace} ${this.config.name}) and run the command again: hush recreates it`,
+      })
+    const bytes = Object.values(body.data ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)
+    if (bytes > MAX_SECRET_BYTES)
+      throw new HushError(
+        'HUSH_E_KUBERNETES',
+        `${where} would hold ${bytes} bytes: a Secret holds at most 1 MiB`,
+        {
+          hint: 'split the environment across two stores, or keep large files out of secrets',
+        },
+      )
+    const annotations = Object.entries(body.metadata?.annotations ?? {})
+    if (annotations.reduce((n, [k, v]) => n + k.length + v.length, 0) > MAX_ANNOTATION_BYTES)
+      throw new HushError(
+        'HUSH_E_KUBERNETES',
+        `${where}'s annotations would pass 256 KiB (hush's labels of every entry)`,
+        {
+          hint: 'split the environment across two stores',
+        },
+      )
+  }
+
+  /**
+   * Read, change, replace with the read resourceVersion; a conflict (someone else wrote) re-reads,
+   * up to 5 times. The values, hush's labels and the pending rollout go in one update; the rollout
+   * follows. With no change, a rollout an earlier run left pending is finished.
+   */
   private async update(change: (data: Record<string, string>, meta: Meta) => boolean): Promise<void> {
     const { core } = await this.connect()
     for (let attempt = 0; ; attempt++) {
       const secret = await this.get()
       const data = { ...(secret?.data ?? {}) }
-      const meta = this.metaOf(secret)
-      if (!change(data, meta)) return
-      const values = Object.fromEntries(
-        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-      )
+      const meta = this.labelsOf(secret)
+      if (!change(data, meta)) {
+        if (secret) await this.finishRollout(secret)
+        return
+      }
+      const hash = contentHash(valuesOf(data))
       const body: V1Secret = {
         apiVersion: 'v1',
         kind: 'Secret',
-        type: 'Opaque',
+        type: secret?.type ?? 'Opaque',
         metadata: {
           name: this.config.name,
           namespace: this.config.namespace,
@@ -162,26 +252,62 @@ export class KubernetesStore implements Store {
           annotations: {
             ...(secret?.metadata?.annotations ?? {}),
             [META]: JSON.stringify(meta),
-            [HASH_ANNOTATION]: contentHash(values),
+            [HASH_ANNOTATION]: hash,
+            [ROLLOUT_ANNOTATION]: hash,
           },
           ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
         },
         data,
       }
+      this.assertWritable(secret, body)
+      let written: V1Secret
       try {
-        if (secret)
-          await core.replaceNamespacedSecret({
-            name: this.config.name,
-            namespace: this.config.namespace,
-            body,
-          })
-        else await core.createNamespacedSecret({ namespace: this.config.namespace, body })
-        await this.rollout(contentHash(values))
-        return
+        written = secret
+          ? await core.replaceNamespacedSecret({
+              name: this.config.name,
+              namespace: this.config.namespace,
+              body,
+            })
+          : await core.createNamespacedSecret({ namespace: this.config.namespace, body })
       } catch (err) {
         const code = (err as { code?: number }).code
         if ((code === 409 || code === 404) && attempt < 5) continue
         throw this.failure(`writing ${this.location}`, err)
+      }
+      await this.finishRollout(written)
+      return
+    }
+  }
+
+  /**
+   * The second half of a write: roll the Deployments onto the Secret's values, then clear the
+   * pending mark (a merge patch on the resourceVersion the rollout started from; someone else's
+   * write in between re-reads, and its own mark stays for it or for us).
+   */
+  private async finishRollout(from: V1Secret): Promise<void> {
+    const { core, k8s } = await this.connect()
+    let secret: V1Secret | undefined = from
+    for (let attempt = 0; secret?.metadata?.annotations?.[ROLLOUT_ANNOTATION] !== undefined; attempt++) {
+      await this.rollout(contentHash(valuesOf(secret.data)))
+      try {
+        await core.patchNamespacedSecret(
+          {
+            name: this.config.name,
+            namespace: this.config.namespace,
+            body: {
+              metadata: {
+                resourceVersion: secret.metadata?.resourceVersion,
+                annotations: { [ROLLOUT_ANNOTATION]: null },
+              },
+            },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        )
+        return
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 5)
+          throw this.failure(`writing ${this.location}`, err)
+        secret = await this.get()
       }
     }
   }
@@ -205,6 +331,17 @@ export class KubernetesStore implements Store {
             at: m.at,
             source: m.source,
             ...(m.rotated ? { rotated: m.at } : old?.rotated ? { rotated: old.rotated } : {}),
+          }
+        } else if (old?.fp !== m.fingerprint) {
+          // the value is there but its labels are missing or unknown (written by someone else): label it
+          changed = true
+          meta[name] = {
+            v: old?.v ?? 1,
+            fp: m.fingerprint,
+            created: old?.created ?? m.at,
+            at: old?.at ?? m.at,
+            source: m.source,
+            ...(old?.rotated ? { rotated: old.rotated } : {}),
           }
         }
         const now = meta[name]!
@@ -233,10 +370,20 @@ export class KubernetesStore implements Store {
     })
   }
 
+  /** Finish a rollout a cut-off run left pending (the Secret's mark); nothing when none is. */
+  async settle(): Promise<void> {
+    await this.update(() => false)
+  }
+
   /** Deployments that use this Secret get its content hash in their pod template: Kubernetes rolls them. */
   private async rollout(hash: string): Promise<void> {
     const { apps, k8s } = await this.connect()
-    const list = await apps.listNamespacedDeployment({ namespace: this.config.namespace })
+    const what = `rolling the Deployments in ${this.config.namespace} that use ${this.config.name}`
+    const list = await apps
+      .listNamespacedDeployment({ namespace: this.config.namespace })
+      .catch((err: unknown) => {
+        throw this.failure(what, err)
+      })
     for (const d of list.items) {
       const spec = d.spec?.template?.spec
       const uses =
@@ -247,14 +394,18 @@ export class KubernetesStore implements Store {
             c.env?.some((e) => e.valueFrom?.secretKeyRef?.name === this.config.name),
         )
       if (!uses || d.spec?.template?.metadata?.annotations?.[HASH_ANNOTATION] === hash) continue
-      await apps.patchNamespacedDeployment(
-        {
-          name: d.metadata!.name!,
-          namespace: this.config.namespace,
-          body: { spec: { template: { metadata: { annotations: { [HASH_ANNOTATION]: hash } } } } },
-        },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      )
+      await apps
+        .patchNamespacedDeployment(
+          {
+            name: d.metadata!.name!,
+            namespace: this.config.namespace,
+            body: { spec: { template: { metadata: { annotations: { [HASH_ANNOTATION]: hash } } } } },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        )
+        .catch((err: unknown) => {
+          throw this.failure(what, err)
+        })
     }
   }
 }
@@ -263,17 +414,25 @@ export const kubernetesStore: StoreDescriptor = {
   kind: 'k8s',
   summary: 'a Kubernetes Secret per environment; deployments that use it roll when values change',
   settings: {
-    namespace: text.describe('the namespace (default default)'),
-    name: text.describe('the Secret holding the environment (default <project>-<env>)'),
+    namespace: text
+      .regex(DNS_LABEL_NAME, { error: 'expected a DNS label: a-z, 0-9 and "-", at most 63 characters' })
+      .describe('the namespace (default default)'),
+    name: text
+      .regex(DNS_SUBDOMAIN, {
+        error: 'expected a DNS subdomain: a-z, 0-9, "-" and ".", at most 253 characters',
+      })
+      .describe('the Secret holding the environment (default <project>-<env>)'),
     context: text.describe('the kubeconfig context (default the current one)'),
   },
   capabilities: CAPABILITIES,
   open(settings, context) {
     const kubeContext = option(settings, 'context')
+    const kubeconfig = context.processEnv.KUBECONFIG
     return new KubernetesStore({
       name: option(settings, 'name') ?? k8sName(context.project, settings.name),
       namespace: option(settings, 'namespace') ?? 'default',
       ...(kubeContext ? { context: kubeContext } : {}),
+      ...(kubeconfig ? { kubeconfig } : {}),
     })
   },
 }

@@ -83,6 +83,12 @@ export interface Store {
   writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]>
   remove(name: string): Promise<void>
   /**
+   * Stores whose write has a second half beyond the values (k8s: rolling the Deployments that use
+   * the Secret): finish one a cut-off run left undone; nothing when none is. Write commands (push,
+   * pull, rotate) call it first, so the next run converges even when it has nothing to write.
+   */
+  settle?(): Promise<void>
+  /**
    * Put a value beside the current one without making it current (AWS: AWSPENDING); the next
    * write of the same value promotes it. Rotation's DISTRIBUTED step uses it where it exists.
    */

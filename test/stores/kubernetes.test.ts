@@ -2,7 +2,13 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KubernetesStore } from '../../src/stores/kubernetes.js'
+import {
+  HASH_ANNOTATION,
+  KubernetesStore,
+  k8sName,
+  kubernetesStore,
+  ROLLOUT_ANNOTATION,
+} from '../../src/stores/kubernetes.js'
 import { type KubeFixture, startKubeFixture } from '../fixtures/kubernetes-api.js'
 import { storeContract } from './contract.js'
 
@@ -53,5 +59,118 @@ describe('kubernetes store against the Kubernetes API fixture (through @kubernet
     expect(Buffer.from(kube.secrets.get('apps/nemo-prod')!.data.db_password, 'base64').toString()).toBe(
       'third-value',
     )
+  })
+
+  const meta = { fingerprint: 'f1', source: 'generated' as const, at: '2026-01-01T00:00:00.000Z' }
+  const hashOf = (deployment: string) =>
+    kube.deployments.get(`apps/${deployment}`)!.spec.template.metadata.annotations?.[HASH_ANNOTATION]
+
+  it('a write cut off after the Secret changed leaves the rollout pending; the next write command finishes it', async () => {
+    kube.addDeployment('apps', 'cut', {
+      containers: [
+        { name: 'c', env: [{ name: 'K', valueFrom: { secretKeyRef: { name: 'cut-env', key: 'k' } } }] },
+      ],
+    })
+    const store = new KubernetesStore({ name: 'cut-env', namespace: 'apps' })
+    await store.write('k', 'one', meta)
+    const before = hashOf('cut')
+    kube.faults.arm('PATCH /apis/apps/v1/namespaces/apps/deployments/cut')
+    await expect(store.write('k', 'two', { ...meta, fingerprint: 'f2' })).rejects.toThrow(/403 Forbidden/)
+    const secret = () => kube.secrets.get('apps/cut-env')!
+    expect(Buffer.from(secret().data.k, 'base64').toString()).toBe('two')
+    expect(secret().metadata.annotations[ROLLOUT_ANNOTATION]).toBe(
+      secret().metadata.annotations[HASH_ANNOTATION],
+    )
+    expect(hashOf('cut')).toBe(before)
+    // the labels still tell the truth: they went in with the value
+    expect((await store.list()).find((s) => s.name === 'k')?.fingerprint).toBe('f2')
+    await store.settle()
+    expect(hashOf('cut')).toBe(secret().metadata.annotations[HASH_ANNOTATION])
+    expect(secret().metadata.annotations[ROLLOUT_ANNOTATION]).toBeUndefined()
+    // nothing pending: settling again touches nothing
+    const calls = kube.calls.length
+    await store.settle()
+    expect(kube.calls.slice(calls).map((c) => c.method)).toEqual(['GET'])
+  })
+
+  it('data changed behind hush (kubectl edit) leaves the fingerprints unknown, and a write of the value labels it again', async () => {
+    const store = new KubernetesStore({ name: 'edited', namespace: 'apps' })
+    await store.writeMany([
+      { name: 'a', value: 'alpha', meta: { ...meta, fingerprint: 'fa' } },
+      { name: 'b', value: 'beta', meta: { ...meta, fingerprint: 'fb' } },
+    ])
+    kube.secrets.get('apps/edited')!.data.a = Buffer.from('changed by hand').toString('base64')
+    const listed = await store.list()
+    expect(listed.map((s) => [s.name, s.fingerprint, s.version])).toEqual([
+      ['a', '', 1],
+      ['b', '', 1],
+    ])
+    await store.write('b', 'beta', { ...meta, fingerprint: 'fb' })
+    expect((await store.list()).map((s) => [s.name, s.fingerprint, s.version])).toEqual([
+      ['a', '', 1],
+      ['b', 'fb', 1],
+    ])
+    await store.write('a', 'alpha', { ...meta, fingerprint: 'fa' })
+    expect((await store.list()).map((s) => [s.name, s.fingerprint, s.version])).toEqual([
+      ['a', 'fa', 2],
+      ['b', 'fb', 1],
+    ])
+  })
+
+  it('refuses an immutable Secret and one being deleted with what to do, never a value', async () => {
+    const store = new KubernetesStore({ name: 'frozen', namespace: 'apps' })
+    await store.write('k', 'frozen-value', meta)
+    kube.secrets.get('apps/frozen')!.immutable = true
+    const immutable = await store.write('k', 'new-value', { ...meta, fingerprint: 'f2' }).catch((e) => e)
+    expect(immutable).toMatchObject({
+      code: 'HUSH_E_KUBERNETES',
+      message: expect.stringMatching(/immutable/),
+    })
+    expect(immutable.hint).toMatch(/kubectl delete secret -n apps frozen/)
+
+    const going = new KubernetesStore({ name: 'going', namespace: 'apps' })
+    await going.write('k', 'going-value', meta)
+    const s = kube.secrets.get('apps/going')!
+    s.metadata.finalizers = ['example.com/hold']
+    s.metadata.deletionTimestamp = '2026-01-01T00:00:00Z'
+    const deleting = await going.write('k', 'next-value', { ...meta, fingerprint: 'f2' }).catch((e) => e)
+    expect(deleting).toMatchObject({
+      code: 'HUSH_E_KUBERNETES',
+      message: expect.stringMatching(/being deleted/),
+    })
+    for (const e of [immutable, deleting])
+      expect(`${e.message} ${e.hint}`).not.toMatch(/frozen-value|new-value|going-value|next-value/)
+  })
+
+  it('refuses more than 1 MiB before sending it', async () => {
+    const store = new KubernetesStore({ name: 'big', namespace: 'apps' })
+    const calls = kube.calls.length
+    await expect(store.write('k', 'x'.repeat(1024 * 1024 + 1), meta)).rejects.toThrow(/at most 1 MiB/)
+    expect(kube.calls.slice(calls).map((c) => c.method)).toEqual(['GET'])
+  })
+
+  it('names follow Kubernetes rules: a DNS subdomain Secret, a DNS label namespace, checked at load', () => {
+    expect(k8sName('Nemo_API', 'prod')).toBe('nemo-api-prod')
+    expect(k8sName('a.', '-b')).toBe('a.b')
+    const { name, namespace } = kubernetesStore.settings as Record<string, import('zod').ZodType>
+    expect(name!.safeParse('nemo.prod-1').success).toBe(true)
+    expect(name!.safeParse('Nemo_prod').success).toBe(false)
+    expect(name!.safeParse('a..b').success).toBe(false)
+    expect(namespace!.safeParse('apps').success).toBe(true)
+    expect(namespace!.safeParse('apps.prod').success).toBe(false)
+  })
+
+  it('reads KUBECONFIG from the command environment it is given, not only from this process', async () => {
+    const saved = process.env.KUBECONFIG
+    process.env.KUBECONFIG = join(tmpdir(), 'no-such-kubeconfig')
+    try {
+      const store = kubernetesStore.open(
+        { name: 'cloud', store: 'k8s', options: { namespace: 'apps' } } as never,
+        { processEnv: { KUBECONFIG: kube.kubeconfig }, project: 'given' } as never,
+      )
+      expect(await store.list()).toEqual([])
+    } finally {
+      process.env.KUBECONFIG = saved
+    }
   })
 })

@@ -137,6 +137,9 @@ export async function distribute(
   const source = await sourceEntries(project, from)
   const missing =
     from.store === project.store ? 'no local value: run hush gen or hush set' : `no value in ${from.env}`
+  // a write an earlier run cut off halfway is finished first (k8s: its rollout), even with nothing to write
+  const settle = to.store.settle?.bind(to.store)
+  if (!options.dryRun && settle) await project.locked(settle)
   const held = await to.store.list()
   const planned = planByFingerprint(source, held, project.fingerprint, at, missing)
   const { writes, changed } = planned

@@ -77,6 +77,8 @@ export async function rotate(
       throw new HushError('HUSH_E_USAGE', `${name} has no open rotation job`, {
         hint: `start one with hush rotate ${name}`,
       })
+    // a write an earlier run cut off halfway is finished first (k8s: its rollout): a resumed step may write nothing
+    await project.store.settle?.()
     const rotator = await rotatorFor(project, spec)
     if (rotator?.singleCredential && (mode === 'start' || mode === 'rollback') && !options.allowDowntime)
       throw new HushError(

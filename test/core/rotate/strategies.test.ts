@@ -95,6 +95,13 @@ describe('keyring strategy', () => {
     expect(e.writes).toEqual([])
   })
 
+  it('a promotion cut after the primary was written resumes by writing the mirror', async () => {
+    const e = memory({ jwt_previous: 'OLD', jwt_primary: 'NEW', jwt: 'OLD' })
+    await keyring.promote(jwt, e, 'NEW', 'NEW')
+    expect(e.writes).toEqual([{ entry: 'jwt', value: 'NEW', rotated: true }])
+    expect(Object.fromEntries(e.map)).toEqual({ jwt_previous: 'OLD', jwt_primary: 'NEW', jwt: 'NEW' })
+  })
+
   it('promote without a current primary puts the new key in _previous too', async () => {
     const e = memory()
     await keyring.promote(jwt, e, 'NEW', undefined)

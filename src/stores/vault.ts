@@ -1,10 +1,17 @@
 /**
  * HashiCorp Vault's KV version 2 engine over its HTTP API (no SDK: Vault's own
  * clients are plain HTTP). Each entry is `<mount>/data/<prefix>/<entry>` with
- * `{ value }`; hush's labels live in the path's custom_metadata. Writes are
- * check-and-set (`options.cas`) against the version read just before, and a
- * write whose value is already current creates no version, so an interrupted
- * push resumes without duplicating versions.
+ * `{ value }`; hush's labels live in the path's custom_metadata (other keys
+ * there are kept), with `hush_version` naming the version they describe.
+ * Writes are check-and-set (`options.cas`) against the version read just
+ * before, and a write whose value is already current creates no version, so an
+ * interrupted push resumes without duplicating versions. The labels and the
+ * value are two calls, labels first, naming the version the value becomes:
+ * labels that name another version than the current one (a write cut between
+ * the two, another client's write) are not trusted (fingerprint ''), and the
+ * next write puts the value or only the labels right. A current version that
+ * is soft-deleted or destroyed is missing: list() leaves it out, read() finds
+ * nothing, and write() puts the value back as a new version.
  */
 import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
@@ -35,11 +42,41 @@ export interface VaultConfig {
   readonly namespace?: string
 }
 
+interface KvVersionState {
+  created_time: string
+  /** '' while live; a time from which the version reads as deleted */
+  deletion_time: string
+  destroyed: boolean
+}
+
 interface KvMetadata {
   current_version: number
   created_time: string
   updated_time: string
   custom_metadata: Record<string, string> | null
+  /** the kept versions by number */
+  versions?: Record<string, KvVersionState>
+}
+
+/** hush's keys in custom_metadata; any other key belongs to someone else and is kept. */
+const LABEL_PREFIX = 'hush_'
+
+/** Whether the current version can be read: written, still kept, neither deleted nor destroyed. */
+function currentIsLive(m: KvMetadata): boolean {
+  const v = m.versions?.[String(m.current_version)]
+  if (m.current_version < 1 || !v || v.destroyed) return false
+  return !v.deletion_time || Date.parse(v.deletion_time) > Date.now()
+}
+
+/** Whether hush's labels were written for the current version (not cut off before relabelling). */
+function labelsDescribeCurrent(m: KvMetadata): boolean {
+  return m.custom_metadata?.hush_version === String(m.current_version)
+}
+
+/** Two custom_metadata maps hold the same keys and values, whatever their order. */
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k])
 }
 
 const CAPABILITIES = capabilities({ versioned: true, checkAndSet: true })
@@ -138,7 +175,8 @@ export class VaultStore implements Store {
     return {
       name,
       version: m.current_version,
-      fingerprint: c.hush_fingerprint ?? '',
+      // labels of another version describe a value the store no longer holds as current
+      fingerprint: labelsDescribeCurrent(m) ? (c.hush_fingerprint ?? '') : '',
       createdAt: c.hush_created ?? m.created_time,
       updatedAt: c.hush_at ?? m.updated_time,
       ...(c.hush_rotated ? { rotatedAt: c.hush_rotated } : {}),
@@ -153,7 +191,8 @@ export class VaultStore implements Store {
     const out: StoredSecret[] = []
     for (const key of keys.sort()) {
       const m = await this.metadata(key)
-      if (m) out.push(this.toStored(key, m))
+      // a key whose current version is deleted or destroyed holds nothing readable: missing
+      if (m && currentIsLive(m)) out.push(this.toStored(key, m))
     }
     return out
   }
@@ -167,36 +206,81 @@ export class VaultStore implements Store {
 
   async write(name: string, value: SecretValue, meta: WriteMeta): Promise<StoredSecret> {
     const current = await this.metadata(name)
-    const existing = current ? await this.read(name) : undefined
-    let version = current?.current_version ?? 0
-    if (existing !== value) {
-      const res = await this.send('POST', this.path('data', name), {
-        options: { cas: version },
-        data: { value },
-      })
-      version = (res.body as { data: { version: number } }).data.version
-    }
+    const existing = current && currentIsLive(current) ? await this.read(name) : undefined
+    const version = current?.current_version ?? 0
+    const fresh = existing !== value
+    // the labels go first, naming the version the value is about to become (cas makes it exactly
+    // that one): cut before the value, they name a version that does not exist yet and are not
+    // trusted; the value is still the old one, so the next run writes it, and no run can skip a
+    // relabel because the value is already there
+    const target = fresh ? version + 1 : version
     const previous = current?.custom_metadata ?? {}
-    const custom: Record<string, string> = {
-      hush_fingerprint: meta.fingerprint,
-      hush_source: meta.source,
-      hush_created: previous.hush_created ?? meta.at,
-      hush_at: existing === value ? (previous.hush_at ?? meta.at) : meta.at,
-      ...(meta.rotated && existing !== value
-        ? { hush_rotated: meta.at }
-        : previous.hush_rotated
-          ? { hush_rotated: previous.hush_rotated }
-          : {}),
-    }
-    if (JSON.stringify(custom) !== JSON.stringify(previous))
+    const custom = this.labelled(previous, target, meta)
+    if (!sameLabels(custom, previous))
       await this.send('POST', this.path('metadata', name), { custom_metadata: custom })
+    if (fresh) {
+      try {
+        // cas is the current version even when it is deleted or destroyed (Vault counts it)
+        await this.send('POST', this.path('data', name), { options: { cas: version }, data: { value } })
+      } catch (err) {
+        await this.unlabel(name, previous, target, meta.fingerprint)
+        throw err
+      }
+    }
     const now = new Date().toISOString()
     return this.toStored(name, {
-      current_version: version,
+      current_version: target,
       created_time: current?.created_time ?? now,
       updated_time: now,
       custom_metadata: custom,
     })
+  }
+
+  /**
+   * custom_metadata with hush's labels for `meta`'s value as version `version`, other keys kept.
+   * Labels that already say so (a repeated or resumed write) keep their times.
+   */
+  private labelled(
+    previous: Record<string, string>,
+    version: number,
+    meta: WriteMeta,
+  ): Record<string, string> {
+    const same = previous.hush_version === String(version) && previous.hush_fingerprint === meta.fingerprint
+    const labels: Record<string, string | undefined> = {
+      hush_fingerprint: meta.fingerprint,
+      hush_source: meta.source,
+      hush_version: String(version),
+      hush_created: previous.hush_created ?? meta.at,
+      hush_at: same ? (previous.hush_at ?? meta.at) : meta.at,
+      hush_rotated: meta.rotated && !same ? meta.at : previous.hush_rotated,
+    }
+    const custom: Record<string, string> = Object.fromEntries(
+      Object.entries(previous).filter(([k]) => !k.startsWith(LABEL_PREFIX)),
+    )
+    // Vault refuses an empty value ("0 < len(value)")
+    for (const [k, v] of Object.entries(labels)) if (v) custom[k] = v
+    return custom
+  }
+
+  /**
+   * A value write refused after its labels went in (someone else wrote first: check-and-set): put the
+   * previous labels back while they are still ours, so they cannot name the other writer's version.
+   * Best effort: labels left naming a version that is not current are not trusted anyway.
+   */
+  private async unlabel(
+    name: string,
+    previous: Record<string, string>,
+    version: number,
+    fingerprint: string,
+  ): Promise<void> {
+    try {
+      const now = await this.metadata(name)
+      const c = now?.custom_metadata ?? {}
+      if (c.hush_version === String(version) && c.hush_fingerprint === fingerprint)
+        await this.send('POST', this.path('metadata', name), { custom_metadata: previous })
+    } catch {
+      // the original error says what went wrong
+    }
   }
 
   writeMany(entries: readonly WriteEntry[]): Promise<StoredSecret[]> {

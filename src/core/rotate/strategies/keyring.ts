@@ -35,11 +35,15 @@ export const keyring: Strategy = {
     }
   },
   async promote(spec, entries, value, current) {
-    if (current === value) return
-    // order matters: old primary → previous first, so the verify set never loses it
-    await entries.write(previous(spec), current ?? value, false)
-    await entries.write(primary(spec), value, true)
-    if (spec.rotation?.mirror !== false) await entries.write(spec.name, value, true)
+    if (current !== value) {
+      // order matters: old primary → previous first, so the verify set never loses it
+      await entries.write(previous(spec), current ?? value, false)
+      await entries.write(primary(spec), value, true)
+    }
+    // checked even when primary already holds the value: a PROMOTED cut off after writing primary
+    // resumes here with nothing else left to do
+    if (spec.rotation?.mirror !== false && (await entries.read(spec.name)) !== value)
+      await entries.write(spec.name, value, true)
   },
   async revoke(spec, entries, value) {
     await previousHolds(spec, entries, value)

@@ -8,6 +8,10 @@ import { parseFastRun } from './run-fast.js'
 // Node >= 22.1 caches compiled code between runs; hush run starts every container
 ;(module as { enableCompileCache?: () => void }).enableCompileCache?.()
 
+// hush supports Node 20 until 2027-02-01 (README, "Node versions"): the AWS SDK's warning that its
+// releases after early January 2027 need Node 22 is not the user's to act on in every aws/ssm command
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 // lazy: creating Node's stdio streams costs a millisecond that `hush run` (stdio inherited) never needs
 const streams = {
   get stdout() {

@@ -169,6 +169,35 @@ async function openJobs(dir: string, env: Readonly<Record<string, string>>): Pro
 /** The matrix for one store: a describe block with one test per scenario. */
 export function faultMatrix(name: string, target: () => FaultTarget): void {
   describe(`fault matrix: ${name}`, () => {
+    it("status and doctor report every failed call as the store's error with its hint, never abort", async () => {
+      const t = target()
+      t.reset()
+      const dir = tmpProject(MANIFEST(t.store))
+      await step(dir, ['gen', '-q', '-e', 'cloud'], t.env)
+      for (const probe of [
+        ['status', '-e', 'cloud', '--json'],
+        ['doctor', '-e', 'cloud', '--json'],
+      ]) {
+        t.faults.reset()
+        expect((await cli(dir, probe, t.env)).code, probe[0]).not.toBe(-1)
+        for (const cut of cutPoints(t.faults.log)) {
+          const what = `${probe[0]}, ${cut.op} #${cut.nth} failed`
+          t.faults.arm(cut.op, cut.nth)
+          const r = await cli(dir, probe, t.env)
+          expect(t.faults.pending, `${what}: the call was never made`).toBe(false)
+          expectNoCrash(r, what)
+          expect(r.code, what).toBe(1)
+          const doc = JSON.parse(r.stdout) as {
+            storeError?: { code: string; hint?: string }
+            probes?: { status: string; message: string; hint?: string }[]
+          }
+          const reported = doc.storeError ?? doc.probes?.find((p) => p.status === 'fail')
+          expect(reported, what).toBeDefined()
+          expect(reported!.hint, `${what}: a hint`).toBeTruthy()
+        }
+      }
+    })
+
     for (const scenario of SCENARIOS) {
       it(`${scenario.name}: every call failed once converges on the next run`, async () => {
         const t = target()

@@ -13,8 +13,9 @@
 import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
+import { openProject } from '../../src/core/project.js'
 import { cutPoints, type Faults } from '../fixtures/faults.js'
-import { type CliResult, hush, project, tmpProject, userConfig } from './project.js'
+import { type CliResult, hush, tmpProject, userConfig } from './project.js'
 
 export interface FaultTarget {
   readonly faults: Faults
@@ -143,8 +144,14 @@ function expectNoCrash(r: CliResult, what: string): void {
 }
 
 /** Every label the store shows names the value it holds: list()'s fingerprint is read()'s value's. */
-async function expectTruthfulLabels(dir: string): Promise<void> {
-  const p = await project(dir, 'cloud')
+async function expectTruthfulLabels(dir: string, env: Readonly<Record<string, string>>): Promise<void> {
+  // the target's credentials too: a store may take them from the environment it is opened with
+  const world = {
+    cwd: dir,
+    env: { HUSH_ACTOR: 'tester', XDG_CONFIG_HOME: userConfig(), ...env },
+    now: () => new Date(),
+  }
+  const p = await openProject(world, 'cloud')
   for (const meta of await p.store.list()) {
     if (!meta.fingerprint) continue // unknown is not a lie: status says so
     const value = await p.store.read(meta.name)
@@ -191,7 +198,7 @@ export function faultMatrix(name: string, target: () => FaultTarget): void {
           expect(t.faults.pending, `${what}: the call was never made`).toBe(false)
           expectNoCrash(cutRun, what)
           // in between: labels never lie, status and doctor answer
-          await expectTruthfulLabels(dir)
+          await expectTruthfulLabels(dir, env)
           for (const probe of [
             ['status', '-e', 'cloud'],
             ['doctor', '-e', 'cloud'],
@@ -220,7 +227,7 @@ export function faultMatrix(name: string, target: () => FaultTarget): void {
             }
           }
           expect(t.snapshot(), `${what}: the state after recovery`).toEqual(goal)
-          await expectTruthfulLabels(dir)
+          await expectTruthfulLabels(dir, env)
           if (scenario.settled) {
             const r = await cli(dir, scenario.settled.args, env)
             scenario.settled.expect(JSON.parse(r.stdout))

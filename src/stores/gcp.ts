@@ -2,12 +2,19 @@
  * Google Cloud Secret Manager through the official SDK (`@google-cloud/secret-manager`, loaded on
  * first use) over its REST transport. Each entry is the secret `<prefix>-<entry>` with `/`, `_` and
  * `.` turned into `-` (the names `hush export external-secrets --provider gcp` uses), labelled
- * `managed-by: hush`; hush's metadata lives in the secret's annotations. A value is a secret version:
- * a write adds one only when the latest version holds a different value, so a push interrupted
- * between adding the version and recording its annotations resumes without a second version.
- * Annotation updates are check-and-set on the secret's etag.
+ * `managed-by: hush`; hush's metadata lives in the secret's annotations. A value is a secret version.
+ * The value and its annotations are two requests (AddSecretVersion, then UpdateSecret), so the
+ * annotations name the version they describe (`hush_gcp_version`): list() trusts a fingerprint only
+ * while that version is still `latest` (the most recently created version) and enabled, and reports
+ * it unknown ('') otherwise — a run cut between the two requests, or a version added, disabled or
+ * destroyed outside hush. read() returns `latest`'s value (nothing when it is disabled or destroyed:
+ * what a consumer of `latest` gets). A write adds a version only when `latest` holds a different
+ * value (or none), so a resumed write records the version the cut run added instead of adding a
+ * second one. Annotation updates are check-and-set on the secret's etag (adding a version does not
+ * change it).
  */
-import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import type { protos, SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import { mapLimit } from '../lib/concurrency.js'
 import { HushError } from '../lib/errors.js'
 import { dashedName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
@@ -48,6 +55,21 @@ const STATUS: Record<number, string> = {
 const NOT_FOUND = 5
 const ALREADY_EXISTS = 6
 const FAILED_PRECONDITION = 9
+
+/** the annotation naming the version number whose value the fingerprint describes */
+const VERSION_KEY = 'hush_gcp_version'
+/** GetSecretVersion calls in flight while listing (a read request each) */
+const LIST_CONCURRENCY = 8
+
+/** `projects/p/secrets/s/versions/7` → 7 (0 when the name is missing) */
+function versionNumber(name: string | null | undefined): number {
+  return Number(/\/versions\/(\d+)$/.exec(name ?? '')?.[1] ?? 0)
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].every((k) => a[k] === b[k])
+}
 
 /** CRC32C (Castagnoli) of the payload: Secret Manager checks it on write, hush checks it on read. */
 const CRC32C_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
@@ -122,7 +144,7 @@ export class GcpStore implements Store {
       hint:
         code === 7 || code === 16
           ? 'check the credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or GOOGLE_OAUTH_ACCESS_TOKEN) and that they hold roles/secretmanager.admin on the project'
-          : code === 10
+          : code === 10 || (code === FAILED_PRECONDITION && what.startsWith('UpdateSecret'))
             ? 'someone else changed this secret at the same time; run the command again'
             : /credentials/i.test(String((err as Error).message))
               ? 'no Google credentials found: run gcloud auth application-default login, or set GOOGLE_APPLICATION_CREDENTIALS'
@@ -161,74 +183,117 @@ export class GcpStore implements Store {
     return secret
   }
 
-  /** The latest version's value, or undefined when there is none (or it is disabled). */
-  private async latest(secretName: string): Promise<SecretValue | undefined> {
-    const res = await this.call(
-      `AccessSecretVersion ${secretName}/versions/latest`,
-      (c) => c.accessSecretVersion({ name: `${secretName}/versions/latest` }),
-      [NOT_FOUND, FAILED_PRECONDITION],
-    )
-    const data = res?.payload?.data
-    if (!data) return undefined
+  /**
+   * The value of `latest` (the most recently created version) and that version's number; the
+   * number alone when it is disabled or destroyed (the name is not in the error: 0), undefined when
+   * the secret has no version.
+   */
+  private async latest(secretName: string): Promise<{ version: number; value?: SecretValue } | undefined> {
+    const client = await this.connect()
+    const name = `${secretName}/versions/latest`
+    let res: protos.google.cloud.secretmanager.v1.IAccessSecretVersionResponse
+    try {
+      res = (await client.accessSecretVersion({ name }))[0]
+    } catch (err) {
+      const code = (err as { code?: number }).code
+      if (code === NOT_FOUND) return undefined
+      if (code === FAILED_PRECONDITION) return { version: 0 } // DISABLED or DESTROYED
+      throw this.failure(`AccessSecretVersion ${name}`, err)
+    }
+    const version = versionNumber(res.name)
+    const data = res.payload?.data
+    if (!data) return { version, value: '' }
     const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : data
     const sum = res.payload?.dataCrc32c
     if (sum !== undefined && sum !== null && Number(sum) !== crc32c(bytes))
       throw new HushError('HUSH_E_GCP', `the payload of ${secretName} does not match its CRC32C checksum`, {
         hint: 'a proxy or the network damaged the response; run the command again',
       })
-    return Buffer.from(bytes).toString('utf8')
+    return { version, value: Buffer.from(bytes).toString('utf8') }
+  }
+
+  /** Whether the annotations describe the value `latest` returns: they name it, and it is enabled. */
+  private async describesLatest(secretName: string, annotations: Labels): Promise<boolean> {
+    if (!annotations[VERSION_KEY]) return false
+    const v = await this.call(
+      `GetSecretVersion ${secretName}/versions/latest`,
+      (c) => c.getSecretVersion({ name: `${secretName}/versions/latest` }),
+      [NOT_FOUND],
+    )
+    const enabled = v?.state === 'ENABLED' || (v?.state as unknown) === 1
+    return enabled && String(versionNumber(v?.name)) === annotations[VERSION_KEY]
   }
 
   async list(): Promise<StoredSecret[]> {
     const client = await this.connect()
-    const out: StoredSecret[] = []
+    const found: { secret: string; annotations: Labels; stored: StoredSecret }[] = []
     try {
       const request = { parent: this.parent, filter: 'labels.managed-by=hush' }
       for await (const s of client.listSecretsAsync(request, { autoPaginate: false })) {
-        const stored = storedOf(s.annotations ?? undefined)
-        if (stored && s.annotations?.hush_prefix === this.config.prefix) out.push(stored)
+        const annotations = s.annotations ?? {}
+        const stored = storedOf(annotations)
+        if (stored && s.name && annotations.hush_prefix === this.config.prefix)
+          found.push({ secret: s.name, annotations, stored })
       }
     } catch (err) {
       throw this.failure(`ListSecrets ${this.parent}`, err)
     }
+    // a fingerprint the latest version may not hold is unknown, not a claim
+    const out = await mapLimit(found, LIST_CONCURRENCY, async ({ secret, annotations, stored }) =>
+      (await this.describesLatest(secret, annotations)) ? stored : { ...stored, fingerprint: '' },
+    )
     return out.sort((a, b) => a.name.localeCompare(b.name))
   }
 
   async read(name: string): Promise<SecretValue | undefined> {
     const secret = await this.secret(name)
-    return secret?.name ? this.latest(secret.name) : undefined
+    return secret?.name ? (await this.latest(secret.name))?.value : undefined
   }
 
   async write(name: string, value: SecretValue, meta: WriteMeta): Promise<StoredSecret> {
-    let secret = await this.secret(name)
-    const labels: Labels = secret?.annotations ?? {}
-    if (labels.hush_fingerprint === meta.fingerprint) return storedOf(labels)!
     const id = this.secretName(name)
-    if (!secret)
-      secret =
-        (await this.call(
-          `CreateSecret ${id}`,
-          (c) =>
-            c.createSecret({
-              parent: this.parent,
-              secretId: id.slice(id.lastIndexOf('/') + 1),
-              secret: {
-                replication: { automatic: {} },
-                labels: { 'managed-by': 'hush' },
-                annotations: { hush_name: name, hush_prefix: this.config.prefix },
-              },
-            }),
-          [ALREADY_EXISTS],
-        )) ?? (await this.secret(name))
-    const changed = (await this.latest(id)) !== value
-    if (changed) {
+    const secret =
+      (await this.secret(name)) ??
+      (await this.call(
+        `CreateSecret ${id}`,
+        (c) =>
+          c.createSecret({
+            parent: this.parent,
+            secretId: id.slice(id.lastIndexOf('/') + 1),
+            secret: {
+              replication: { automatic: {} },
+              labels: { 'managed-by': 'hush' },
+              annotations: { hush_name: name, hush_prefix: this.config.prefix },
+            },
+          }),
+        [ALREADY_EXISTS],
+      )) ??
+      (await this.secret(name))
+    const labels: Labels = secret?.annotations ?? {}
+    const latest = await this.latest(id)
+    let version: number
+    let changed: boolean
+    if (latest?.value === value) {
+      // already there: a run cut after adding it, or the same value again. It is new to the
+      // annotations unless they already describe this version.
+      version = latest.version
+      changed = labels[VERSION_KEY]
+        ? labels[VERSION_KEY] !== String(version)
+        : labels.hush_fingerprint !== meta.fingerprint
+    } else {
       const data = Buffer.from(value, 'utf8')
-      await this.call(`AddSecretVersion ${id}`, (c) =>
+      const added = await this.call(`AddSecretVersion ${id}`, (c) =>
         c.addSecretVersion({ parent: id, payload: { data, dataCrc32c: crc32c(data) } }),
       )
-      secret = await this.secret(name) // a fresh etag for the annotations' check-and-set
+      version = versionNumber(added?.name)
+      changed = true
     }
-    const next = { ...nextLabels(name, meta, labels, changed), hush_prefix: this.config.prefix }
+    const next: Labels = {
+      ...nextLabels(name, meta, labels, changed),
+      hush_prefix: this.config.prefix,
+      [VERSION_KEY]: String(version),
+    }
+    if (!changed && sameLabels(labels, next)) return storedOf(labels)!
     await this.call(`UpdateSecret ${id}`, (c) =>
       c.updateSecret({
         secret: { name: id, annotations: next, ...(secret?.etag ? { etag: secret.etag } : {}) },

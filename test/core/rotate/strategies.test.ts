@@ -95,6 +95,12 @@ describe('keyring strategy', () => {
     expect(e.writes).toEqual([])
   })
 
+  it('promote resumed after a cut between _primary and the mirror writes only the mirror', async () => {
+    const e = memory({ jwt_previous: 'OLD', jwt_primary: 'NEW', jwt: 'OLD' })
+    await keyring.promote(jwt, e, 'NEW', 'NEW')
+    expect(e.writes).toEqual([{ entry: 'jwt', value: 'NEW', rotated: true }])
+  })
+
   it('promote without a current primary puts the new key in _previous too', async () => {
     const e = memory()
     await keyring.promote(jwt, e, 'NEW', undefined)

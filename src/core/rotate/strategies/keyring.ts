@@ -35,11 +35,14 @@ export const keyring: Strategy = {
     }
   },
   async promote(spec, entries, value, current) {
-    if (current === value) return
-    // order matters: old primary → previous first, so the verify set never loses it
-    await entries.write(previous(spec), current ?? value, false)
-    await entries.write(primary(spec), value, true)
-    if (spec.rotation?.mirror !== false) await entries.write(spec.name, value, true)
+    if (current !== value) {
+      // order matters: old primary → previous first, so the verify set never loses it
+      await entries.write(previous(spec), current ?? value, false)
+      await entries.write(primary(spec), value, true)
+    }
+    // a promotion cut off after writing the primary still owes the mirror
+    if (spec.rotation?.mirror !== false && (await entries.read(spec.name)) !== value)
+      await entries.write(spec.name, value, true)
   },
   async revoke(spec, entries, value) {
     await previousHolds(spec, entries, value)

@@ -7,7 +7,8 @@
  * version it was written with (`hush_parameter_version`): an overwrite outside hush keeps the
  * description but makes a new version, and from then on the labels are not trusted (list reports no
  * fingerprint, the next push writes the value again). Intelligent-Tiering moves a value over 4 KB to
- * the advanced tier and leaves the rest standard (free).
+ * the advanced tier and leaves the rest standard (free). Prefixes the service refuses (a first
+ * segment beginning with `aws` or `ssm`, more than 15 levels) are refused when hush.yaml is loaded.
  */
 import type { ParameterMetadata, SSMClient } from '@aws-sdk/client-ssm'
 import { HushError } from '../lib/errors.js'
@@ -16,7 +17,7 @@ import { loadSdk } from '../lib/optional-sdk.js'
 import { AWS_SETTINGS, awsConfig, awsFailure, clientOptions, esoAws } from './aws.js'
 import { capabilities } from './capabilities.js'
 import { type Labels, nextLabels, storedOf } from './labels.js'
-import { option, text } from './settings.js'
+import { option, prefixOf, text } from './settings.js'
 import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
@@ -47,6 +48,31 @@ const PINNED = 'hush_parameter_version'
 /** Whether a parameter is still the version its labels were written with (else another writer came after). */
 function labelsHold(p: ParameterMetadata, labels: Labels): boolean {
   return p.Version !== undefined && labels[PINNED] === String(p.Version)
+}
+
+/** Parameter Store's name levels: the prefix's segments and the entry. */
+const MAX_LEVELS = 15
+
+/**
+ * What Parameter Store refuses of a prefix ("Requirements and constraints for parameter names"): a
+ * first segment beginning with `aws` or `ssm` in any case (AccessDeniedException or
+ * ValidationException at the first write), more than 15 levels with the entry, an empty level.
+ */
+export function ssmPrefixProblems(prefix: string): string[] {
+  const segments = prefix.split('/')
+  const first = segments[0]!.toLowerCase()
+  const problems: string[] = []
+  if (first.startsWith('aws') || first.startsWith('ssm'))
+    problems.push(
+      `Parameter Store refuses parameter names whose first segment begins with "aws" or "ssm" (any case), and "${segments[0]}" does`,
+    )
+  if (segments.some((s) => s === ''))
+    problems.push('Parameter Store refuses an empty level ("//" or a trailing "/")')
+  if (segments.length + 1 > MAX_LEVELS)
+    problems.push(
+      `Parameter Store allows ${MAX_LEVELS} levels in a name; /${prefix}/<entry> has ${segments.length + 1}`,
+    )
+  return problems
 }
 
 const CAPABILITIES = capabilities({ versioned: true })
@@ -181,6 +207,11 @@ export const ssmStore: StoreDescriptor = {
     kms_key: text.describe('the KMS key of SecureString parameters (default aws/ssm)'),
   },
   capabilities: CAPABILITIES,
+  problems(settings, project) {
+    const prefix = prefixOf(settings, project)
+    const which = option(settings, 'prefix') ? prefix : `${prefix} (the default <project>/<env>: set prefix)`
+    return ssmPrefixProblems(prefix).map((p) => `prefix: ${which}: ${p}`)
+  },
   open(settings, context) {
     const kmsKey = option(settings, 'kms_key')
     return new SsmStore({ ...awsConfig(settings, context), ...(kmsKey ? { kmsKey } : {}) })

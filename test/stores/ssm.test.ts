@@ -5,6 +5,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseManifest } from '../../src/core/manifest/load.js'
+import type { HushError } from '../../src/lib/errors.js'
 import { SsmStore } from '../../src/stores/ssm.js'
 import { type SsmFixture, startSsmFixture } from '../fixtures/aws-ssm-api.js'
 import { storeContract } from './contract.js'
@@ -133,5 +135,37 @@ describe('the Parameter Store fixture keeps the service rules hush depends on', 
     expect(await put('small', { Overwrite: true, Tier: 'Intelligent-Tiering' })).toBe('ok')
     expect(ssm.parameters.get(Name)!.tier).toBe('Advanced')
     expect(await put('small', { Overwrite: true, Tier: 'Standard' })).toBe('ValidationException')
+  })
+})
+
+describe('an ssm environment whose prefix Parameter Store refuses is refused when hush.yaml loads', () => {
+  const problemsOf = (project: string, cloud: string): string[] => {
+    try {
+      parseManifest(
+        `version: 1\nproject: ${project}\nenvironments:\n  cloud: ${cloud}\nsecrets:\n  a: { value: x }\n`,
+        '/p/hush.yaml',
+      )
+      return []
+    } catch (err) {
+      return (err as HushError).items.map((i) => `${i.path}: ${i.message}`)
+    }
+  }
+
+  it('names the rule for a first segment beginning with aws or ssm, given or by default', () => {
+    expect(problemsOf('app', '{ store: ssm, prefix: AWS-team/prod }')).toEqual([
+      'environments.cloud.prefix: AWS-team/prod: Parameter Store refuses parameter names whose first segment begins with "aws" or "ssm" (any case), and "AWS-team" does',
+    ])
+    expect(problemsOf('ssmtools', '{ store: ssm }')[0]).toMatch(
+      /^environments\.cloud\.prefix: ssmtools\/cloud \(the default <project>\/<env>: set prefix\): .*"aws" or "ssm"/,
+    )
+    expect(problemsOf('app', '{ store: ssm, prefix: awesome/prod }')).toEqual([]) // "awe", not "aws"
+    expect(problemsOf('app', '{ store: ssm, prefix: team/aws }')).toEqual([])
+    expect(problemsOf('ssmtools', '{ store: aws }')).toEqual([]) // a Secrets Manager rule it is not
+  })
+
+  it('refuses more than 15 levels and empty ones', () => {
+    const deep = Array.from({ length: 15 }, (_, i) => `l${i}`).join('/')
+    expect(problemsOf('app', `{ store: ssm, prefix: ${deep} }`)[0]).toMatch(/15 levels.*has 16/)
+    expect(problemsOf('app', '{ store: ssm, prefix: a//b }')[0]).toMatch(/empty level/)
   })
 })

@@ -3,16 +3,21 @@
  * first use). Each entry is the parameter `/<prefix>/<entry>`: a SecureString (KMS-encrypted) for
  * secrets, a plain String for the manifest's fixed `value:` entries (non-secret config such as a user
  * name). hush's metadata is the parameter's description, written in the same PutParameter as the
- * value, so an interrupted push resumes without a second version. Intelligent-Tiering moves a
- * value over 4 KB to the advanced tier and leaves the rest standard (free).
+ * value, so an interrupted push resumes without a second version. The metadata names the parameter
+ * version it was written with (`hush_parameter_version`): an overwrite outside hush keeps the
+ * description but makes a new version, and from then on the labels are not trusted (list reports no
+ * fingerprint, the next push writes the value again). Intelligent-Tiering moves a value over 4 KB to
+ * the advanced tier and leaves the rest standard (free). Prefixes the service refuses (a first
+ * segment beginning with `aws` or `ssm`, more than 15 levels) are refused when hush.yaml is loaded.
  */
 import type { ParameterMetadata, SSMClient } from '@aws-sdk/client-ssm'
+import { HushError } from '../lib/errors.js'
 import { assertMemberName } from '../lib/names.js'
 import { loadSdk } from '../lib/optional-sdk.js'
 import { AWS_SETTINGS, awsConfig, awsFailure, clientOptions, esoAws } from './aws.js'
 import { capabilities } from './capabilities.js'
 import { type Labels, nextLabels, storedOf } from './labels.js'
-import { option, text } from './settings.js'
+import { option, prefixOf, text } from './settings.js'
 import type { SecretValue, Store, StoreDescriptor, StoredSecret, WriteEntry, WriteMeta } from './types.js'
 import { writeEach } from './write-each.js'
 
@@ -35,6 +40,39 @@ function labelsOf(description: string | undefined): Labels | undefined {
   } catch {
     return undefined // a description a person wrote: not hush's
   }
+}
+
+/** The label naming the parameter version hush wrote the labels with (PutParameter numbers on from the last). */
+const PINNED = 'hush_parameter_version'
+
+/** Whether a parameter is still the version its labels were written with (else another writer came after). */
+function labelsHold(p: ParameterMetadata, labels: Labels): boolean {
+  return p.Version !== undefined && labels[PINNED] === String(p.Version)
+}
+
+/** Parameter Store's name levels: the prefix's segments and the entry. */
+const MAX_LEVELS = 15
+
+/**
+ * What Parameter Store refuses of a prefix ("Requirements and constraints for parameter names"): a
+ * first segment beginning with `aws` or `ssm` in any case (AccessDeniedException or
+ * ValidationException at the first write), more than 15 levels with the entry, an empty level.
+ */
+export function ssmPrefixProblems(prefix: string): string[] {
+  const segments = prefix.split('/')
+  const first = segments[0]!.toLowerCase()
+  const problems: string[] = []
+  if (first.startsWith('aws') || first.startsWith('ssm'))
+    problems.push(
+      `Parameter Store refuses parameter names whose first segment begins with "aws" or "ssm" (any case), and "${segments[0]}" does`,
+    )
+  if (segments.some((s) => s === ''))
+    problems.push('Parameter Store refuses an empty level ("//" or a trailing "/")')
+  if (segments.length + 1 > MAX_LEVELS)
+    problems.push(
+      `Parameter Store allows ${MAX_LEVELS} levels in a name; /${prefix}/<entry> has ${segments.length + 1}`,
+    )
+  return problems
 }
 
 const CAPABILITIES = capabilities({ versioned: true })
@@ -65,8 +103,13 @@ export class SsmStore implements Store {
     try {
       return (await client.send(make(sdk) as never)) as T
     } catch (err) {
-      if ((err as { name?: string }).name === 'ParameterNotFound') return undefined
-      throw awsFailure('AWS SSM Parameter Store', what, err)
+      const name = (err as { name?: string }).name
+      if (name === 'ParameterNotFound') return undefined
+      const failure = awsFailure('AWS SSM Parameter Store', what, err)
+      if (name !== 'ParameterMaxVersionLimitExceeded') throw failure
+      throw new HushError('HUSH_E_AWS', failure.message, {
+        hint: 'Parameter Store keeps 100 versions and will not drop the oldest while it has a label: move the label to a newer version (aws ssm label-parameter-version) and run again',
+      })
     }
   }
 
@@ -75,7 +118,7 @@ export class SsmStore implements Store {
     return `/${this.config.prefix}/${name}`
   }
 
-  /** Every parameter under the prefix (or the one named), with its description. */
+  /** Every parameter under the prefix (or the one named), with its description and version. */
   private async describe(exactly?: string): Promise<ParameterMetadata[]> {
     const out: ParameterMetadata[] = []
     let token: string | undefined
@@ -91,7 +134,7 @@ export class SsmStore implements Store {
             MaxResults: 50,
             ...(token ? { NextToken: token } : {}),
           }),
-        `DescribeParameters /${this.config.prefix}/`,
+        `DescribeParameters ${exactly ?? `/${this.config.prefix}/`}`,
       )
       out.push(...(page?.Parameters ?? []))
       token = page?.NextToken
@@ -99,11 +142,14 @@ export class SsmStore implements Store {
     return out
   }
 
+  /** The labels' fingerprint only while the parameter is the version they were written with. */
   async list(): Promise<StoredSecret[]> {
     const out: StoredSecret[] = []
     for (const p of await this.describe()) {
-      const stored = storedOf(labelsOf(p.Description))
-      if (stored && p.Name === `/${this.config.prefix}/${stored.name}`) out.push(stored)
+      const labels = labelsOf(p.Description)
+      const stored = storedOf(labels)
+      if (stored && p.Name === `/${this.config.prefix}/${stored.name}`)
+        out.push(labelsHold(p, labels!) ? stored : { ...stored, fingerprint: '' })
     }
     return out.sort((a, b) => a.name.localeCompare(b.name))
   }
@@ -120,8 +166,10 @@ export class SsmStore implements Store {
     const id = this.parameter(name)
     const [current] = await this.describe(id)
     const labels = labelsOf(current?.Description) ?? {}
-    if (current && labels.hush_fingerprint === meta.fingerprint) return storedOf(labels)!
-    const next = nextLabels(name, meta, labels)
+    // a resumed write finds its value in place; labels another writer came after prove nothing
+    if (current && labelsHold(current, labels) && labels.hush_fingerprint === meta.fingerprint)
+      return storedOf(labels)!
+    const next = { ...nextLabels(name, meta, labels), [PINNED]: String((current?.Version ?? 0) + 1) }
     const secure = meta.source !== 'fixed'
     await this.call(
       (sdk) =>
@@ -159,6 +207,11 @@ export const ssmStore: StoreDescriptor = {
     kms_key: text.describe('the KMS key of SecureString parameters (default aws/ssm)'),
   },
   capabilities: CAPABILITIES,
+  problems(settings, project) {
+    const prefix = prefixOf(settings, project)
+    const which = option(settings, 'prefix') ? prefix : `${prefix} (the default <project>/<env>: set prefix)`
+    return ssmPrefixProblems(prefix).map((p) => `prefix: ${which}: ${p}`)
+  },
   open(settings, context) {
     const kmsKey = option(settings, 'kms_key')
     return new SsmStore({ ...awsConfig(settings, context), ...(kmsKey ? { kmsKey } : {}) })

@@ -219,6 +219,11 @@ export interface StoreDescriptor {
   /** the keys of an environment in hush.yaml this store reads, each with its schema and description */
   readonly settings: Readonly<Record<string, z.ZodType>>
   readonly capabilities: StoreCapabilities
+  /**
+   * What the environment's settings ask that the service would refuse (a name rule a schema cannot
+   * check, such as one the default prefix breaks), each as `<key>: <problem and rule>`; refused at load.
+   */
+  problems?(settings: StoreSettings, project: string): string[]
   /** for stores kept in a local file or directory: the path when hush.yaml gives none */
   defaultPath?(envName: string): string
   /** which local layout the runtime library (`hush run`, loadSecrets) reads, when it can */

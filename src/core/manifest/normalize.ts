@@ -223,6 +223,8 @@ export function normalizeManifest(
     const rawPath = raw.environments?.[name]?.path
     if (env.path === undefined && rawPath !== undefined)
       problems.warnings.push(`environments.${name}.path: ignored by the ${env.store} store`)
+    for (const problem of descriptorOf(env.store).problems?.(env, raw.project) ?? [])
+      problems.errors.push(`environments.${name}.${problem}`)
   }
   return {
     project: raw.project,

@@ -414,17 +414,24 @@ export const kubernetesStore: StoreDescriptor = {
   kind: 'k8s',
   summary: 'a Kubernetes Secret per environment; deployments that use it roll when values change',
   settings: {
-    namespace: text
-      .regex(DNS_LABEL_NAME, { error: 'expected a DNS label: a-z, 0-9 and "-", at most 63 characters' })
-      .describe('the namespace (default default)'),
-    name: text
-      .regex(DNS_SUBDOMAIN, {
-        error: 'expected a DNS subdomain: a-z, 0-9, "-" and ".", at most 253 characters',
-      })
-      .describe('the Secret holding the environment (default <project>-<env>)'),
+    // vault reads `namespace` too (its namespaces have slashes): Kubernetes' rules are in problems()
+    namespace: text.describe('the namespace (default default)'),
+    name: text.describe('the Secret holding the environment (default <project>-<env>)'),
     context: text.describe('the kubeconfig context (default the current one)'),
   },
   capabilities: CAPABILITIES,
+  problems(settings) {
+    const namespace = option(settings, 'namespace')
+    const name = option(settings, 'name')
+    return [
+      ...(namespace !== undefined && !DNS_LABEL_NAME.test(namespace)
+        ? [`namespace: expected a DNS label: a-z, 0-9 and "-", at most 63 characters`]
+        : []),
+      ...(name !== undefined && !DNS_SUBDOMAIN.test(name)
+        ? [`name: expected a DNS subdomain: a-z, 0-9, "-" and ".", at most 253 characters`]
+        : []),
+    ]
+  },
   open(settings, context) {
     const kubeContext = option(settings, 'context')
     const kubeconfig = context.processEnv.KUBECONFIG

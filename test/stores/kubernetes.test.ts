@@ -152,12 +152,18 @@ describe('kubernetes store against the Kubernetes API fixture (through @kubernet
   it('names follow Kubernetes rules: a DNS subdomain Secret, a DNS label namespace, checked at load', () => {
     expect(k8sName('Nemo_API', 'prod')).toBe('nemo-api-prod')
     expect(k8sName('a.', '-b')).toBe('a.b')
-    const { name, namespace } = kubernetesStore.settings as Record<string, import('zod').ZodType>
-    expect(name!.safeParse('nemo.prod-1').success).toBe(true)
-    expect(name!.safeParse('Nemo_prod').success).toBe(false)
-    expect(name!.safeParse('a..b').success).toBe(false)
-    expect(namespace!.safeParse('apps').success).toBe(true)
-    expect(namespace!.safeParse('apps.prod').success).toBe(false)
+    const problems = (options: Record<string, string>) =>
+      kubernetesStore.problems!({ name: 'cloud', store: 'k8s', options }, 'nemo')
+    expect(problems({ name: 'nemo.prod-1', namespace: 'apps' })).toEqual([])
+    expect(problems({ name: 'Nemo_prod' })).toEqual([
+      expect.stringMatching(/^name: expected a DNS subdomain/),
+    ])
+    expect(problems({ name: 'a..b' })).toHaveLength(1)
+    expect(problems({ namespace: 'apps.prod' })).toEqual([
+      expect.stringMatching(/^namespace: expected a DNS label/),
+    ])
+    // vault reads `namespace` too, with slashes: the shared schema does not apply Kubernetes' rule
+    expect(kubernetesStore.settings.namespace!.safeParse('admin/team-a').success).toBe(true)
   })
 
   it('reads KUBECONFIG from the command environment it is given, not only from this process', async () => {

@@ -218,6 +218,7 @@ export function faultMatrix(name: string, target: () => FaultTarget): void {
         if (scenario.settled)
           scenario.settled.expect(JSON.parse((await cli(cleanDir, scenario.settled.args, env)).stdout))
         expect(cuts.length).toBeGreaterThan(0)
+        console.log(`fault matrix ${name}, ${scenario.name}: ${cuts.length} cut points`)
         for (const cut of cuts) {
           const what = `${scenario.name}, ${cut.op} #${cut.nth} failed`
           const dir = await start()

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander'
 import { realWorld } from '../core/world.js'
+import { HushError } from '../lib/errors.js'
 import {
   describeExitCodes,
   EXIT_OK,
@@ -17,7 +18,29 @@ import { type Action, execute } from './execute.js'
 import type { GlobalOptions, Streams } from './ui/output.js'
 import { VERSION } from './version.js'
 
-function buildProgram(streams: Streams, setAction: (a: Action) => void): Command {
+/**
+ * `hush run node -e 1` without `--`: the parser takes the command's own options for hush's (`-e 1`
+ * becomes the environment "1"). The command as typed, when it has options and no `--` before it.
+ */
+function commandWithoutSeparator(argv: readonly string[]): string[] | undefined {
+  if (argv[0] !== 'run' || argv.includes('--')) return undefined
+  const takesValue = new Set(['--only', '-e', '--env', '-C', '--dir'])
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (takesValue.has(arg)) i++
+    else if (!arg.startsWith('-')) {
+      const command = argv.slice(i)
+      return command.slice(1).some((a) => a.startsWith('-')) ? command : undefined
+    }
+  }
+  return undefined
+}
+
+function buildProgram(
+  streams: Streams,
+  setAction: (a: Action) => void,
+  argv: readonly string[] = [],
+): Command {
   // settings made before .command() are inherited by every subcommand
   const program = new Command('hush')
     .exitOverride()
@@ -324,6 +347,15 @@ No command prints a secret value unless asked with get --reveal.`,
     )
     .action((command: string[], flags) =>
       setAction(async (c) => {
+        const typed = commandWithoutSeparator(argv)
+        if (typed)
+          throw new HushError(
+            'HUSH_E_USAGE',
+            `put -- before the command: without it, ${typed[0]}'s options are read as hush's`,
+            {
+              hint: `hush run [hush options] -- ${typed[0]} …`,
+            },
+          )
         if (!flags.fromFiles) await open(c) // loading the manifest refreshes the runtime index run reads
         return (await import('./commands/run.js')).run(c, command, flags)
       }),
@@ -357,9 +389,13 @@ No command prints a secret value unless asked with get --reveal.`,
 /** Run the CLI; resolves to the exit status. */
 export async function main(argv: readonly string[], streams: Streams, world = realWorld()): Promise<number> {
   let action: Action | undefined
-  const program = buildProgram(streams, (a) => {
-    action = a
-  })
+  const program = buildProgram(
+    streams,
+    (a) => {
+      action = a
+    },
+    argv,
+  )
   try {
     await program.parseAsync(argv as string[], { from: 'user' })
   } catch (err) {

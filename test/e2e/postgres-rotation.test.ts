@@ -7,7 +7,7 @@ import { scramVerifier } from '../../src/core/rotate/rotators/postgres.js'
 import { hush, tmpProject } from '../helpers/project.js'
 import { loginLoop, postgresAvailable, type RunningServer, startPostgres } from '../helpers/servers.js'
 
-const SUPER = 'super-Kq7v2Lm9xR4tW8pZ'
+const SUPER = 'super-Kq7v2Lm9xR4tW8pZ3n5'
 
 /** Every file under the project but the audit log, with its content: what a refused command must leave as it was. */
 function snapshot(dir: string, sub = ''): Record<string, string> {

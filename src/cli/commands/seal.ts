@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { dirname, relative, resolve } from 'node:path'
+import { addSealRecipient } from '../../core/manifest/edit.js'
 import { openBundle, seal, unseal } from '../../core/seal/seal.js'
 import {
   assertRecipient,
@@ -13,6 +14,7 @@ import {
 import { HushError, ioError } from '../../lib/errors.js'
 import { EXIT_OK } from '../../lib/exit-codes.js'
 import { writeFileAtomic } from '../../lib/fs-safe.js'
+import { findManifest } from '../../lib/manifest-path.js'
 import { renderBundle } from '../../lib/sealed-bundle.js'
 import { findSigningKey, generateSigningKey, parseSigningKey, signingKeyFileFor } from '../../lib/signing.js'
 import { type Ctx, open, worldOf } from '../context.js'
@@ -82,9 +84,40 @@ export async function keygen(
     `wrote ${file} and ${signingFile} (0600): keep them secret; share the public key it prints (seal.recipients)`,
   )
   note(`your signing key for seal.signers in hush.yaml: ${signer}`)
+  const addedTo = await offerRecipient(ctx, key.recipient, note)
   ctx.out.result(key.recipient)
-  ctx.out.document({ file, recipient: key.recipient, signingFile, signer })
+  ctx.out.document({ file, recipient: key.recipient, signingFile, signer, ...(addedTo ? { addedTo } : {}) })
   return EXIT_OK
+}
+
+/**
+ * The project's hush.yaml, if there is one, gets the new recipient in seal.recipients, so that `seal`
+ * right after `keygen` works: with -y, or when a person at the terminal says yes. Returns the file.
+ */
+async function offerRecipient(
+  ctx: Ctx,
+  recipient: string,
+  note: (text: string) => void,
+): Promise<string | undefined> {
+  const world = worldOf(ctx)
+  const manifest = findManifest(resolve(world.cwd, ctx.opts.dir ?? '.'))
+  if (!manifest) return undefined
+  const where = relative(world.cwd, manifest) || 'hush.yaml'
+  const { stdin, stderr } = ctx.streams
+  const asked = !ctx.opts.yes && stdin.isTTY === true && stderr.isTTY === true
+  const yes =
+    ctx.opts.yes === true ||
+    (asked &&
+      /^y(es)?$/i.test(
+        (await promptHidden(ctx.streams, `add it to seal.recipients in ${where}? [y/N] `)).trim(),
+      ))
+  if (!yes) {
+    note(`to seal for this key, add it to seal.recipients in ${where} (hush keygen -y does)`)
+    return undefined
+  }
+  const added = await addSealRecipient(manifest, recipient)
+  note(added ? `added it to seal.recipients in ${where}` : `seal.recipients in ${where} lists it already`)
+  return manifest
 }
 
 interface SealFlags {

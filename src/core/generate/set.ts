@@ -1,6 +1,7 @@
 /** `hush set`: store a value a person supplies, after checking it. */
 import { HushError } from '../../lib/errors.js'
 import { placeholderReason } from '../../lib/placeholder.js'
+import { weakness } from '../check/content.js'
 import { isKeyring } from '../manifest/members.js'
 import type { SecretSpec } from '../manifest/types.js'
 import type { Project } from '../project.js'
@@ -63,6 +64,12 @@ export async function setSecret(
         hint: 'check that you pasted the right value (the pattern is in hush.yaml)',
       },
     )
+  // a value for a generated secret must be as strong as its generator makes them (check says so too, later)
+  const weak = spec.source === 'generated' ? weakness(spec.generator, value) : undefined
+  if (weak)
+    throw new HushError('HUSH_E_INPUT', `the value for ${name} ${weak}`, {
+      hint: `give a random value as strong as its generate: in hush.yaml asks, or let hush make one: hush gen ${name} --force`,
+    })
   const placeholder = placeholderReason(value)
   if (placeholder && !options.allowPlaceholder)
     throw new HushError('HUSH_E_INPUT', `the value for ${name} ${placeholder}`, {

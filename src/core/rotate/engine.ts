@@ -43,6 +43,17 @@ function newJobId(now: Date): string {
   return `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`
 }
 
+/** Rotation replaces a value: a secret that has none yet is `gen`'s, not a rotation's (it would act as gen in silence). */
+async function refuseWithoutValue(project: Project, spec: SecretSpec): Promise<void> {
+  const primary = primaryMember(spec)
+  // by metadata: a store that never returns values (swarm) still lists what it holds
+  if ((await project.store.list()).some((m) => m.name === primary)) return
+  const env = project.environment.name
+  throw new HushError('HUSH_E_USAGE', `${spec.name} has no value in ${env} yet: there is nothing to rotate`, {
+    hint: `create it with hush gen ${spec.name}${env === 'development' ? '' : ` -e ${env}`}`,
+  })
+}
+
 /** Start, resume, abort or retire (end the grace window now) the rotation of one secret. */
 export async function rotate(
   project: Project,
@@ -51,6 +62,7 @@ export async function rotate(
   options: RotateOptions = {},
 ): Promise<RotateResult> {
   const spec = rotatable(project, name)
+  if (mode === 'start') await refuseWithoutValue(project, spec)
   if ((mode === 'start' || mode === 'rollback') && !options.allowDowntime) {
     // refused before anything is written: consumers must be able to keep working
     const path = consumerPath(project.manifest, spec)

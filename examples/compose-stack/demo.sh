@@ -11,6 +11,8 @@ step "hush check — validate development (the Hugging Face token is only requir
 hush check
 step "hush status — age and rotation policy"
 hush status
+step "hush gen -e production — production's own values, in .secrets/production (never development's files)"
+hush gen -e production -q
 step "hush check -e production — the token is required there, so this reports it missing"
 if hush check -e production; then echo "unexpected: production passed"; exit 1; else echo "(exit $? as expected until someone runs: hush set huggingface_token -e production)"; fi
 step "hush init — infer a manifest from docker-compose.yml alone, in the scratch dir .demo/"

@@ -36,6 +36,14 @@ describe('hush init → gen → check', () => {
     expect([...written, ...needsInput].sort()).toEqual(composeFiles(dir))
     expect(composeFiles(dir).length).toBeGreaterThanOrEqual(15)
 
+    // production has values of its own: gen there, and development's files stay as they were
+    const contents = () => written.map((n) => readFileSync(join(dir, 'docker', 'secrets', n), 'utf8'))
+    const before = contents()
+    expect((await hush(['gen', '-q', '-e', 'production'], { cwd: dir })).code).toBe(0)
+    expect(contents()).toEqual(before)
+    expect(readFileSync(join(dir, '.secrets', 'production', 'session_key'), 'utf8')).not.toBe(
+      readFileSync(join(dir, 'docker', 'secrets', 'session_key'), 'utf8'),
+    )
     const check = await hush(['check', '-e', 'production', '--format', 'json'], { cwd: dir })
     expect(check.code).toBe(1)
     const findings = JSON.parse(check.stdout).findings as { code: string; secret: string }[]
@@ -60,6 +68,7 @@ describe('hush init → gen → check', () => {
     const gen = await hush(['gen', '--json'], { cwd: dir })
     expect(gen.code, gen.stderr).toBe(0)
     expect(JSON.parse(gen.stdout).needsInput).toEqual([])
+    expect((await hush(['gen', '-q', '-e', 'production'], { cwd: dir })).code).toBe(0)
     for (const env of ['development', 'production']) {
       const check = await hush(['check', '-e', env], { cwd: dir })
       expect(check.code, check.stdout + check.stderr).toBe(0)

@@ -168,11 +168,15 @@ describe('hush init on a seed-000 style project (compose + .env.example)', () =>
       '# found: compose secret session_key; SESSION_KEY_FILE in service api-gateway\n  session_key:\n',
     )
     expect(text).toContain('# not secrets (not managed): LOG_LEVEL')
-    expect(text).toMatch(/production can move to .*swarm/)
+    expect(text).toMatch(/production keeps its own values, apart from development's/)
     const m = parseManifest(text, join(NEMO, 'hush.yaml'))
     expect(m.project).toBe('nemo')
     expect(m.environments.get('development')!.path).toBe(join(NEMO, 'docker/secrets'))
-    expect(m.environments.get('production')!.path).toBe(join(NEMO, 'docker/secrets'))
+    // production never shares development's directory: hush set -e production would overwrite it
+    expect(m.environments.get('production')).toMatchObject({
+      store: 'files',
+      path: join(NEMO, '.secrets/production'),
+    })
     expect(m.byName.get('jwt_secret')!.rotation).toMatchObject({
       strategy: 'keyring',
       mirror: true,
@@ -646,18 +650,21 @@ describe('gitignoreAdditions', () => {
     warnings: [],
   })
 
-  it('adds the store directory and .hush/, then nothing once they are there', () => {
+  it('adds the store directory, .secrets/ (production) and .hush/, then nothing once they are there', () => {
     const first = gitignoreAdditions(undefined, inf('docker/secrets'))
-    expect(first).toEqual(['/docker/secrets/', '.hush/'])
+    expect(first).toEqual(['/docker/secrets/', '/.secrets/', '.hush/'])
     const after = `node_modules/\n${first.join('\n')}\n`
     expect(gitignoreAdditions(after, inf('docker/secrets'))).toEqual([])
   })
 
   it('counts an equivalent line as present, but not a comment or a negation', () => {
     expect(
-      gitignoreAdditions('docker/secrets/*\n!docker/secrets/README.md\n/.hush\n', inf('docker/secrets')),
+      gitignoreAdditions(
+        'docker/secrets/*\n!docker/secrets/README.md\n/.hush\n.secrets\n',
+        inf('docker/secrets'),
+      ),
     ).toEqual([])
-    expect(gitignoreAdditions('# docker/secrets/\n!.hush/\n', inf('docker/secrets'))).toEqual([
+    expect(gitignoreAdditions('# docker/secrets/\n!.hush/\n.secrets/\n', inf('docker/secrets'))).toEqual([
       '/docker/secrets/',
       '.hush/',
     ])
@@ -693,5 +700,25 @@ describe('hush init regression', () => {
     const inf = await inferFromSources(root, [{ path: join(root, 'compose.yaml'), kind: 'compose' }])
     expect(inf.warnings.join('\n')).toContain('__proto__')
     expect(() => parseManifest(renderManifest(inf), join(root, 'hush.yaml'))).not.toThrow()
+  })
+})
+
+describe('init: production keeps its own values', () => {
+  it('a Swarm stack (compose secrets external: true) gets production: { store: swarm } with its own path', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'hush-swarm-stack-'))
+    await writeFile(
+      join(root, 'docker-compose.yml'),
+      'version: "3.8"\nservices:\n  api:\n    image: api\n    secrets: [session_key]\nsecrets:\n  session_key:\n    external: true\n',
+    )
+    const inf = await inferFromSources(root, [{ path: join(root, 'docker-compose.yml'), kind: 'compose' }])
+    expect(inf.swarmStack).toBe(true)
+    const text = renderManifest(inf)
+    expect(text).toContain('compose declares its secrets external: true (a Swarm stack)')
+    const m = parseManifest(text, join(root, 'hush.yaml'))
+    expect(m.environments.get('production')).toMatchObject({
+      store: 'swarm',
+      path: join(root, '.secrets/production'),
+    })
+    expect(m.environments.get('development')!.path).not.toBe(m.environments.get('production')!.path)
   })
 })

@@ -17,8 +17,8 @@ const normalized = (line: string) =>
  * gitignoreAdditions('node_modules/\n', inf) // ['/docker/secrets/', '.hush/']
  */
 export function gitignoreAdditions(existing: string | undefined, inf: Inference): string[] {
-  // without a store path the default store is .secrets/<env>: ignore them all
-  const wanted = [`/${inf.storePath ?? '.secrets'}/`, '.hush/']
+  // production's values are under .secrets/ (and development's too without a store path): ignore them all
+  const wanted = [...new Set([`/${inf.storePath ?? '.secrets'}/`, '/.secrets/']), '.hush/']
   const present = new Set(
     (existing ?? '')
       .split(/\r?\n/)

@@ -98,6 +98,7 @@ export async function inferFromSources(root: string, sources: InitSource[]): Pro
     project,
     sources: texts.map((t) => t.rel),
     storePath: store.storePath,
+    ...(composes.some(({ facts }) => facts.secrets.some((s) => s.external)) ? { swarmStack: true } : {}),
     secrets: proposal.secrets,
     rotators: proposal.rotators,
     services,

@@ -4,6 +4,8 @@ import type { Inference, InferredRotator, InferredSecret } from './types.js'
 import { comment, scalar } from './yaml-text.js'
 
 export const DEFAULT_STORE_PATH = '.secrets/development'
+/** production's own values: never development's directory (every seed keeps them apart) */
+export const PRODUCTION_STORE_PATH = '.secrets/production'
 
 /**
  * Render an inference as a commented hush.yaml.
@@ -33,8 +35,7 @@ export function renderManifest(inf: Inference): string {
     '',
     'environments:',
     `  development: { store: files, path: ${path} }`,
-    ...comment('production can move to a distributed store later: store: swarm, k8s, vault or aws', '  '),
-    `  production: { store: files, path: ${path} }`,
+    ...productionLines(inf),
     '',
     'defaults:',
     '  rotate: 90d',
@@ -53,6 +54,28 @@ export function renderManifest(inf: Inference): string {
   if (inf.ignoredKeys.length > 0)
     lines.push('', ...comment(`not secrets (not managed): ${inf.ignoredKeys.join(', ')}`))
   return `${lines.join('\n')}\n`
+}
+
+/** production gets its own values: a swarm for a Swarm stack, else a directory of its own. */
+function productionLines(inf: Inference): string[] {
+  const path = scalar(PRODUCTION_STORE_PATH)
+  if (inf.swarmStack)
+    return [
+      ...comment(
+        'compose declares its secrets external: true (a Swarm stack): production keeps its own values here ' +
+          'and hush push -e production creates them in the swarm',
+        '  ',
+      ),
+      `  production: { store: swarm, path: ${path} }`,
+    ]
+  return [
+    ...comment(
+      "production keeps its own values, apart from development's (hush set -e production never touches them); " +
+        'it can move to a distributed store later: store: swarm, k8s, vault or aws',
+      '  ',
+    ),
+    `  production: { store: files, path: ${path} }`,
+  ]
 }
 
 function renderSecret(s: InferredSecret): string[] {

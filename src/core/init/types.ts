@@ -55,6 +55,8 @@ export interface Inference {
   sources?: string[]
   /** the files store directory the compose files read from, relative to the root (posix) */
   storePath: string | undefined
+  /** compose declares secrets `external: true`: a Swarm stack, whose production values live in the swarm */
+  swarmStack?: boolean
   secrets: InferredSecret[]
   /** the rotators the `via:` of secrets name */
   rotators: InferredRotator[]

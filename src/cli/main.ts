@@ -170,6 +170,10 @@ No command prints a secret value unless asked with get --reveal.`,
     .option('--data', 'k8s: base64 data instead of stringData')
     .option('--reveal', 'k8s: allow writing the values to stdout')
     .option('--provider <aws|vault|gcp|azure>', 'external-secrets: the SecretStore provider')
+    .option(
+      '--compose-version <v>',
+      "compose: the version: to declare (default: the base compose file's, none when it declares none)",
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  hush export compose -o docker-compose.hush.yml\n  hush export k8s -e production --per service -o k8s/secrets.yaml\n  hush export k8s -o - --reveal | kubectl apply -f -\n  hush export kustomize -o k8s/production\n  hush export external-secrets --provider aws -o k8s/external-secrets.yaml',

@@ -1,9 +1,12 @@
 /**
  * Compose overrides stay true, on the real engine in swarm mode: `hush export compose` remembers the
  * override it wrote, rotation and push rewrite it to name the versions the services mount, a
- * `docker stack deploy` with it keeps the service there, and doctor flags one that went stale.
+ * `docker stack deploy` with it keeps the service there, and doctor flags one that went stale. The
+ * override declares the base compose file's `version:` (or none), so `docker stack deploy` and
+ * Debian's `docker-compose config` merge the two.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -182,4 +185,47 @@ describe.runIf(swarmAvailable())('compose overrides stay true (real engine)', ()
     expect(forgot.stdout).toContain(`compose override deleted, forgotten: ${file}`)
     expect(JSON.parse(readFileSync(join(dir, '.hush', 'overrides.json'), 'utf8')).overrides).toEqual([])
   }, 240_000)
+
+  for (const version of ['3.8', undefined])
+    it(`a base under docker/ declaring ${version ? `version: "${version}"` : 'no version'} merges with the override: stack deploy starts a service that mounts its secrets`, async () => {
+      const { prefix, dir, run } = setup()
+      mkdirSync(join(dir, 'docker'))
+      const base = join(dir, 'docker', 'docker-compose.yml')
+      writeFileSync(
+        base,
+        `${version ? `version: "${version}"\n` : ''}services:\n  api:\n    image: ${image}\n    command: ${JSON.stringify(idle)}\n`,
+      )
+      expect((await run('gen', '-q')).code).toBe(0)
+      expect((await run('push')).code).toBe(0)
+      const file = 'docker/docker-compose.hush.yml'
+      const exported = await run('export', 'compose', '-o', file)
+      expect(exported.code, exported.stderr).toBe(0)
+      const text = readFileSync(join(dir, file), 'utf8')
+      expect(parse(text).version).toBe(version)
+      // the header names the base where it is
+      expect(text).toContain(`# use: docker stack deploy -c docker/docker-compose.yml -c ${file} <stack>`)
+      docker([
+        'stack',
+        'deploy',
+        '--detach=true',
+        '--resolve-image',
+        'never',
+        '-c',
+        base,
+        '-c',
+        join(dir, file),
+        prefix,
+      ])
+      await waitRunning(`${prefix}_api`)
+      expect(Object.keys(mountsOf(`${prefix}_api`)).sort()).toEqual([
+        'db_password',
+        'jwt_secret',
+        'jwt_secret_previous',
+        'jwt_secret_primary',
+        'session_key',
+      ])
+      // Debian's docker-compose (1.29) merges them too
+      if (process.env.CI === 'true' || existsSync('/usr/bin/docker-compose'))
+        execFileSync('docker-compose', ['-f', base, '-f', join(dir, file), 'config', '-q'], { cwd: dir })
+    }, 180_000)
 })

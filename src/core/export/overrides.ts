@@ -12,7 +12,7 @@ import { HushError } from '../../lib/errors.js'
 import { writeFileAtomic } from '../../lib/fs-safe.js'
 import { readRegularFile } from '../../lib/regular-file.js'
 import type { Project } from '../project.js'
-import { type ComposeOverride, composeDocument, type SentFingerprints } from './compose.js'
+import { type ComposeOverride, composeDocument, composeVersionOf, type SentFingerprints } from './compose.js'
 import { type OverrideRecord, overridePath, recordedOverrides, saveOverrides } from './override-registry.js'
 
 /** An override names files and swarm objects, never values: readable like any compose file. */
@@ -27,6 +27,7 @@ export async function writeOverride(
   project: Project,
   path: string,
   shown: string,
+  composeVersion?: string,
 ): Promise<{ override: ComposeOverride; remembered: boolean }> {
   const root = project.manifest.root
   assertOverridePath(project, path, 'the override (-o)', true) // never into .git/, .hush/ or a store, never onto hush.yaml
@@ -40,6 +41,7 @@ export async function writeOverride(
   const { override, text } = await composeDocument(project, path, {
     shown: remembered ? rel : shown,
     remembered,
+    ...(composeVersion ? { composeVersion } : {}),
   })
   await mkdir(dirname(path), { recursive: true })
   await writeFileAtomic(path, text, { mode: OVERRIDE_MODE })
@@ -125,10 +127,13 @@ export async function refreshOverrides(
         gone.push(record.path)
         continue
       }
+      // the version it was written with (the base's, or --compose-version) stays
+      const composeVersion = composeVersionOf(before)
       const { text } = await composeDocument(project, path, {
         shown: record.path,
         remembered: true,
         ...(sent ? { sent } : {}),
+        ...(composeVersion ? { composeVersion } : {}),
       })
       if (text === before) continue
       await writeFileAtomic(path, text, { mode: OVERRIDE_MODE })

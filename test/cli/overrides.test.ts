@@ -61,6 +61,19 @@ services:
   return { prefix, dir, run, named, existing, newest }
 }
 
+/** `docker stack deploy` of compose files merged in order, with the locally built image (no registry). */
+function stackDeploy(stack: string, files: readonly string[]): void {
+  docker([
+    'stack',
+    'deploy',
+    '--detach=true',
+    '--resolve-image',
+    'never',
+    ...files.flatMap((f) => ['-c', f]),
+    stack,
+  ])
+}
+
 describe.runIf(swarmAvailable())('compose overrides stay true (real engine)', () => {
   let image = ''
   beforeAll(() => {
@@ -91,18 +104,7 @@ describe.runIf(swarmAvailable())('compose overrides stay true (real engine)', ()
     )
     const api = `${prefix}_api`
     const deploy = async () => {
-      docker([
-        'stack',
-        'deploy',
-        '--detach=true',
-        '--resolve-image',
-        'never',
-        '-c',
-        join(dir, 'docker-compose.yml'),
-        '-c',
-        join(dir, file),
-        prefix,
-      ])
+      stackDeploy(prefix, [join(dir, 'docker-compose.yml'), join(dir, file)])
       await waitRunning(api)
     }
     await deploy()
@@ -204,18 +206,7 @@ describe.runIf(swarmAvailable())('compose overrides stay true (real engine)', ()
       expect(parse(text).version).toBe(version)
       // the header names the base where it is
       expect(text).toContain(`# use: docker stack deploy -c docker/docker-compose.yml -c ${file} <stack>`)
-      docker([
-        'stack',
-        'deploy',
-        '--detach=true',
-        '--resolve-image',
-        'never',
-        '-c',
-        base,
-        '-c',
-        join(dir, file),
-        prefix,
-      ])
+      stackDeploy(prefix, [base, join(dir, file)])
       await waitRunning(`${prefix}_api`)
       expect(Object.keys(mountsOf(`${prefix}_api`)).sort()).toEqual([
         'db_password',
